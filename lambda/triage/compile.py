@@ -1,0 +1,171 @@
+"""Build ``knowledge/compiled.json`` from the clinician-edited YAML, validating it on the way.
+
+    python -m triage.compile            # write knowledge/compiled.json
+    python -m triage.compile --check    # fail if compiled.json is stale or the sources are invalid
+
+Needs PyYAML and jsonschema (development tools); the Lambda only reads the compiled JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from triage.knowledge import COMPILED_NAME, KnowledgeError, from_dict, knowledge_dir
+
+SOURCES = ("categories.yaml", "findings.yaml", "questions.yaml", "rules.yaml")
+
+
+def _path(parts: Any) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "(top level)"
+
+
+def _load_sources(directory: Path) -> dict[str, Any]:
+    import jsonschema
+    import yaml
+
+    schema = json.loads((directory / "schema.json").read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = {}
+    for name in SOURCES:
+        path = directory / name
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise KnowledgeError(f"{name}: file not found in {directory}") from None
+        except yaml.YAMLError as exc:
+            raise KnowledgeError(f"{name}: not valid YAML: {exc}") from None
+        sub = {"$ref": f"#/$defs/{name}", "$defs": schema["$defs"]}
+        validator = jsonschema.Draft202012Validator(sub)
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        if errors:
+            err = errors[0]
+            raise KnowledgeError(f"{name}: {_path(err.absolute_path)}: {err.message}")
+        loaded[name] = data
+    return loaded
+
+
+def _check_references(data: dict[str, Any]) -> None:
+    """Every id referred to must exist, and ids must be unique."""
+    dispositions = {d["id"] for d in data["dispositions"]}
+    findings = {f["id"] for f in data["findings"]}
+    categories = {c["id"] for c in data["categories"]}
+
+    def unique(kind: str, where: str, values: list[str]) -> None:
+        seen: set[str] = set()
+        for v in values:
+            if v in seen:
+                raise KnowledgeError(f"{where}: duplicate {kind} id '{v}'")
+            seen.add(v)
+
+    unique("finding", "findings.yaml: findings", [f["id"] for f in data["findings"]])
+    unique("question", "questions.yaml: questions", [q["id"] for q in data["questions"]])
+    cause_ids = [c["id"] for cat in data["categories"] for c in cat["causes"]]
+    unique("category or cause", "categories.yaml", [*categories, *cause_ids])
+    unique("disposition", "rules.yaml: dispositions", [d["id"] for d in data["dispositions"]])
+    if sorted(d["level"] for d in data["dispositions"]) != [0, 1, 2, 3, 4]:
+        raise KnowledgeError("rules.yaml: dispositions.level: levels must be 0, 1, 2, 3 and 4, once each")
+
+    def finding(ref: str, where: str) -> None:
+        if ref not in findings:
+            raise KnowledgeError(f"{where}: unknown finding '{ref}'")
+
+    for i, cat in enumerate(data["categories"]):
+        for ref in cat.get("features", {}):
+            finding(ref, f"categories.yaml: categories[{i}].features")
+        for j, cause in enumerate(cat["causes"]):
+            for ref in cause["features"]:
+                finding(ref, f"categories.yaml: categories[{i}].causes[{j}].features")
+    for i, f in enumerate(data["findings"]):
+        if "floor" in f and f["floor"] not in dispositions:
+            raise KnowledgeError(f"findings.yaml: findings[{i}].floor: unknown disposition '{f['floor']}'")
+        if f.get("red_flag") and "warning" not in f:
+            raise KnowledgeError(f"findings.yaml: findings[{i}].warning: a red flag needs a warning text")
+
+    def condition(cond: Any, where: str) -> None:
+        if isinstance(cond, str):
+            finding(cond, where)
+        else:
+            for key, value in cond.items():
+                for sub in value if isinstance(value, list) else [value]:
+                    condition(sub, f"{where}.{key}")
+
+    for i, q in enumerate(data["questions"]):
+        where = f"questions.yaml: questions[{i}]"
+        for key in ("on_yes", "on_no"):
+            for ref in q.get(key, []):
+                finding(ref, f"{where}.{key}")
+        for j, opt in enumerate(q.get("options", [])):
+            for ref in opt["findings"]:
+                finding(ref, f"{where}.options[{j}].findings")
+        if q["type"] == "choice" and sum(1 for o in q["options"] if o.get("none")) > 1:
+            raise KnowledgeError(f"{where}.options: at most one option may be marked none")
+        for j, rng in enumerate(q.get("ranges", [])):
+            for ref in rng["findings"]:
+                finding(ref, f"{where}.ranges[{j}].findings")
+        if "ask_if" in q:
+            condition(q["ask_if"], f"{where}.ask_if")
+    pol = data["policy"]
+    for key in ("default", "stop_asking_at"):
+        if pol[key] not in dispositions:
+            raise KnowledgeError(f"rules.yaml: policy.{key}: unknown disposition '{pol[key]}'")
+    if pol["unknown_red_flag"]["floor"] not in dispositions:
+        raise KnowledgeError("rules.yaml: policy.unknown_red_flag.floor: unknown disposition")
+    for ref in pol["self_care_when"]["all"]:
+        finding(ref, "rules.yaml: policy.self_care_when.all")
+    for ref in pol["self_care_when"]["no_evidence_for"]:
+        if ref not in categories:
+            raise KnowledgeError(f"rules.yaml: policy.self_care_when.no_evidence_for: unknown category '{ref}'")
+
+
+def compile_knowledge(directory: Path | None = None) -> dict[str, Any]:
+    """Validated, merged knowledge as a plain dict (what compiled.json holds)."""
+    directory = directory or knowledge_dir()
+    src = _load_sources(directory)
+    merged: dict[str, Any] = {
+        "version": src["rules.yaml"]["version"],
+        "categories": src["categories.yaml"]["categories"],
+        "findings": src["findings.yaml"]["findings"],
+        "questions": src["questions.yaml"]["questions"],
+        "dispositions": src["rules.yaml"]["dispositions"],
+        "policy": src["rules.yaml"]["policy"],
+    }
+    _check_references(merged)
+    from_dict(merged, origin="sources")  # the runtime reader must accept it too
+    return merged
+
+
+def render(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dir", type=Path, default=None, help="knowledge folder (default: auto)")
+    parser.add_argument("--check", action="store_true", help="only check that compiled.json is up to date")
+    args = parser.parse_args(argv)
+    directory = args.dir or knowledge_dir()
+    try:
+        text = render(compile_knowledge(directory))
+    except KnowledgeError as exc:
+        print(f"knowledge error: {exc}", file=sys.stderr)
+        return 1
+    target = directory / COMPILED_NAME
+    if args.check:
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            print(f"{target} is stale: run python -m triage.compile", file=sys.stderr)
+            return 1
+        print(f"{target} is up to date")
+        return 0
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

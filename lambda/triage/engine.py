@@ -1,0 +1,365 @@
+"""The triage interview: plain-JSON state in, next question or result out. Deterministic, no I/O.
+
+State (lives in Alexa session attributes and the persistence store)::
+
+    {"v": 1, "kb": "<knowledge version>", "events": [...], "carried": [<red-flag finding ids>]}
+
+Events, in order: ``["a", question_id, value]`` an answer, ``["u", question_id]`` "I don't know",
+``["v", finding_id]`` a finding the person volunteered. Everything else is derived by replaying them.
+``carried`` keeps red flags heard before a "start over" in the same session: once affirmed, a red flag
+is never dropped (monotone safety).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from triage.durations import parse_duration
+from triage.knowledge import Finding, Knowledge, Question
+
+STATE_VERSION = 1
+YES, NO = "yes", "no"
+
+
+class TriageError(ValueError):
+    """Base for refusals the caller should turn into speech, never a crash."""
+
+
+class InvalidAnswer(TriageError):
+    def __init__(self, question_id: str, value: object) -> None:
+        super().__init__(f"invalid answer for {question_id}")
+        self.question_id = question_id
+        self.value = value
+
+
+class InterviewOver(TriageError):
+    pass
+
+
+class UndoBlocked(TriageError):
+    """The last answer affirmed a red flag: it cannot be taken back."""
+
+
+class NothingToUndo(TriageError):
+    pass
+
+
+class StateError(TriageError):
+    """A stored state is malformed or from another knowledge version."""
+
+
+# --- derived view ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Interview:
+    findings: dict[str, None] = field(default_factory=dict)  # ordered set, in the order heard
+    answered: set[str] = field(default_factory=set)
+    unknown: dict[str, int] = field(default_factory=dict)
+    unknown_red_flags: list[str] = field(default_factory=list)  # finding ids, in question order
+    asked: int = 0
+
+
+@dataclass(frozen=True)
+class Ask:
+    question: Question
+    rephrase: bool  # ask it in plainer words (after one "I don't know" to a red flag)
+    number: int  # 1-based count of questions put so far, this one included
+
+
+@dataclass(frozen=True)
+class CategoryResult:
+    id: str
+    score: int
+    causes: tuple[str, ...]  # cause ids with evidence, strongest first
+    reasons: tuple[str, ...]  # finding ids, strongest first
+
+
+@dataclass(frozen=True)
+class Result:
+    disposition: str
+    level: int
+    categories: tuple[CategoryResult, ...]  # ranked; never empty
+    evidence: bool  # False when no answer pointed to any category (all listed in knowledge order)
+    urgent_reasons: tuple[str, ...]  # findings that set the disposition (red flags first)
+    watch_list: tuple[str, ...]  # red-flag finding ids to watch for; unanswered ones first
+    unknown_red_flags: tuple[str, ...]
+    questions_asked: int
+
+    def to_codes(self) -> dict[str, Any]:
+        """Codes only, for storage and logs-free summaries."""
+        return {"disposition": self.disposition, "categories": [c.id for c in self.categories if c.score > 0]}
+
+
+Step = Ask | Result
+
+
+def _floor_level(kb: Knowledge, finding: Finding) -> int:
+    return kb.level(finding.floor) if finding.floor else -1
+
+
+def _holds(cond: Any, present: Mapping[str, None]) -> bool:
+    if cond is None:
+        return True
+    if isinstance(cond, str):
+        return cond in present
+    if "not" in cond:
+        return not _holds(cond["not"], present)
+    if "all" in cond:
+        return all(_holds(c, present) for c in cond["all"])
+    return any(_holds(c, present) for c in cond["any"])
+
+
+def _answer_findings(q: Question, value: str) -> tuple[str, ...]:
+    if q.type == "yes_no":
+        return q.on_yes if value == YES else q.on_no
+    if q.type == "choice":
+        for opt in q.options:
+            if opt.id == value:
+                return opt.findings
+        return ()
+    seconds = parse_duration(value)
+    for rng in q.ranges:
+        if (rng.below is None or seconds < rng.below) and (rng.at_least is None or seconds >= rng.at_least):
+            return rng.findings
+    return ()
+
+
+def _replay(kb: Knowledge, state: Mapping[str, Any]) -> Interview:
+    iv = Interview()
+    for fid in state.get("carried", ()):
+        iv.findings[fid] = None
+    for event in state["events"]:
+        kind = event[0]
+        if kind == "a":
+            q = kb.questions_by_id[event[1]]
+            iv.asked += 1
+            iv.answered.add(q.id)
+            for fid in _answer_findings(q, event[2]):
+                iv.findings[fid] = None
+        elif kind == "u":
+            q = kb.questions_by_id[event[1]]
+            iv.asked += 1
+            count = iv.unknown.get(q.id, 0) + 1
+            iv.unknown[q.id] = count
+            if q.is_red_flag and kb.policy.unknown_rephrase_once and count < 2:
+                continue  # asked again, in plainer words
+            iv.answered.add(q.id)
+            if q.is_red_flag:
+                iv.unknown_red_flags.extend(f for f in q.on_yes if f not in iv.unknown_red_flags)
+        else:
+            iv.findings[event[1]] = None
+    # a volunteered (or carried) finding answers the questions that could have produced it
+    for q in kb.questions:
+        if q.id not in iv.answered and q.possible_findings() & iv.findings.keys():
+            iv.answered.add(q.id)
+            iv.unknown_red_flags = [f for f in iv.unknown_red_flags if f not in iv.findings]
+    iv.unknown_red_flags = [f for f in iv.unknown_red_flags if f not in iv.findings]
+    return iv
+
+
+def _floor(kb: Knowledge, iv: Interview) -> int:
+    level = max((_floor_level(kb, kb.findings[f]) for f in iv.findings), default=-1)
+    if iv.unknown_red_flags:
+        level = max(level, kb.level(kb.policy.unknown_floor))
+    return level
+
+
+def _matters(kb: Knowledge, q: Question, floor: int, features: frozenset[str]) -> bool:
+    """Could the answer to q still change the result?"""
+    possible = q.possible_findings()
+    raises = any(_floor_level(kb, kb.findings[f]) > floor for f in possible)
+    if floor >= kb.level(kb.policy.stop_asking_at):
+        return raises
+    return raises or bool(possible & features) or bool(possible & set(kb.policy.self_care_all))
+
+
+def _next_question(kb: Knowledge, iv: Interview) -> Ask | None:
+    floor = _floor(kb, iv)
+    if floor >= kb.level("emergency"):
+        return None
+    features = kb.feature_findings
+    for q in kb.questions:
+        if q.id in iv.answered or not _holds(q.ask_if, iv.findings):
+            continue
+        if not _matters(kb, q, floor, features):
+            continue
+        rephrase = q.is_red_flag and iv.unknown.get(q.id, 0) >= 1
+        return Ask(question=q, rephrase=rephrase, number=iv.asked + 1)
+    return None
+
+
+def _result(kb: Knowledge, iv: Interview) -> Result:
+    present = iv.findings
+    order = {fid: i for i, fid in enumerate(kb.findings)}
+    scored: list[tuple[int, int, CategoryResult]] = []
+    for index, cat in enumerate(kb.categories):
+        weights: dict[str, int] = {f: w for f, w in cat.features.items() if f in present}
+        cause_scores = []
+        for cause in cat.causes:
+            hits = {f: w for f, w in cause.features.items() if f in present}
+            if hits:
+                cause_scores.append((sum(hits.values()), cause.id))
+                for f, w in hits.items():
+                    weights[f] = max(weights.get(f, 0), w)
+        cause_scores.sort(key=lambda s: -s[0])
+        score = sum(w for f, w in cat.features.items() if f in present) + (cause_scores[0][0] if cause_scores else 0)
+        reasons = tuple(sorted(weights, key=lambda f: (-weights[f], order[f])))
+        scored.append((score, index, CategoryResult(cat.id, score, tuple(c for _, c in cause_scores), reasons)))
+    with_evidence = sorted((s for s in scored if s[0] > 0), key=lambda s: (-s[0], s[1]))
+    evidence = bool(with_evidence)
+    categories = tuple(s[2] for s in (with_evidence or scored))
+
+    floor = _floor(kb, iv)
+    base = kb.level(kb.policy.default)
+    score_of = {s[2].id: s[0] for s in scored}
+    if all(f in present for f in kb.policy.self_care_all) and not any(
+        score_of[c] for c in kb.policy.self_care_no_evidence_for
+    ):
+        base = kb.level("self_care")
+    level = max(base, floor)
+    disposition = next(d.id for d in kb.dispositions.values() if d.level == level)
+
+    urgent = [f for f in present if _floor_level(kb, kb.findings[f]) == level and level > base]
+    urgent.sort(key=lambda f: (not kb.findings[f].red_flag, order[f]))
+    unknown = tuple(iv.unknown_red_flags)
+    watch = list(unknown) + [f.id for f in kb.red_flags if f.id not in unknown and f.id not in present]
+    return Result(
+        disposition=disposition,
+        level=level,
+        categories=categories,
+        evidence=evidence,
+        urgent_reasons=tuple(urgent),
+        watch_list=tuple(watch),
+        unknown_red_flags=unknown,
+        questions_asked=iv.asked,
+    )
+
+
+# --- public API ------------------------------------------------------------------------------------------------
+
+def new_state(kb: Knowledge, carried: Iterable[str] = ()) -> dict[str, Any]:
+    return {"v": STATE_VERSION, "kb": kb.version, "events": [], "carried": list(carried)}
+
+
+def check_state(state: object, kb: Knowledge) -> dict[str, Any]:
+    """Return the state if it is well formed and current for this knowledge; StateError otherwise."""
+    if not isinstance(state, dict):
+        raise StateError("state is not an object")
+    if state.get("v") != STATE_VERSION or state.get("kb") != kb.version:
+        raise StateError("state is from another version")
+    events, carried = state.get("events"), state.get("carried", [])
+    if not isinstance(events, list) or not isinstance(carried, list):
+        raise StateError("events or carried is not a list")
+    for fid in carried:
+        if fid not in kb.findings or not kb.findings[fid].red_flag:
+            raise StateError("carried holds an unknown red flag")
+    for event in events:
+        if not _valid_event(kb, event):
+            raise StateError("malformed event")
+    return state
+
+
+def _valid_event(kb: Knowledge, event: object) -> bool:
+    if not isinstance(event, list) or not event or not all(isinstance(part, str) for part in event):
+        return False
+    if event[0] == "a" and len(event) == 3 and event[1] in kb.questions_by_id:
+        return _valid_value(kb.questions_by_id[event[1]], event[2])
+    if event[0] == "u" and len(event) == 2:
+        return event[1] in kb.questions_by_id
+    return event[0] == "v" and len(event) == 2 and event[1] in kb.findings
+
+
+def _valid_value(q: Question, value: str) -> bool:
+    if q.type == "yes_no":
+        return value in (YES, NO)
+    if q.type == "choice":
+        return any(o.id == value for o in q.options)
+    try:
+        return parse_duration(value) >= 0
+    except ValueError:
+        return False
+
+
+def next_step(state: Mapping[str, Any], kb: Knowledge) -> Step:
+    iv = _replay(kb, state)
+    ask = _next_question(kb, iv)
+    return ask if ask is not None else _result(kb, iv)
+
+
+def current_question(state: Mapping[str, Any], kb: Knowledge) -> Question | None:
+    step = next_step(state, kb)
+    return step.question if isinstance(step, Ask) else None
+
+
+def _with_event(state: Mapping[str, Any], event: list[str]) -> dict[str, Any]:
+    return {**state, "events": [*state["events"], event]}
+
+
+def answer(state: Mapping[str, Any], kb: Knowledge, value: str) -> dict[str, Any]:
+    """Answer the current question. yes_no: "yes"/"no"; choice: an option id, or "no" for its none option;
+    duration: an ISO-8601 duration."""
+    q = current_question(state, kb)
+    if q is None:
+        raise InterviewOver("no question is open")
+    if q.type == "choice" and value == NO:
+        none = [o.id for o in q.options if o.none]
+        if not none:
+            raise InvalidAnswer(q.id, value)
+        value = none[0]
+    if q.type == "duration" and isinstance(value, str):
+        value = value.strip().upper()
+    if not isinstance(value, str) or not _valid_value(q, value):
+        raise InvalidAnswer(q.id, value)
+    return _with_event(state, ["a", q.id, value])
+
+
+def dont_know(state: Mapping[str, Any], kb: Knowledge) -> dict[str, Any]:
+    q = current_question(state, kb)
+    if q is None:
+        raise InterviewOver("no question is open")
+    return _with_event(state, ["u", q.id])
+
+
+def volunteer(state: Mapping[str, Any], kb: Knowledge, finding_id: str) -> dict[str, Any]:
+    """Record a finding the person offered on their own, at any time (even after the result)."""
+    finding = kb.findings.get(finding_id)
+    if finding is None or not finding.volunteer:
+        raise InvalidAnswer("volunteer", finding_id)
+    if finding_id in _replay(kb, state).findings:
+        return dict(state)
+    return _with_event(state, ["v", finding_id])
+
+
+def _affirms_red_flag(kb: Knowledge, event: list[str]) -> bool:
+    if event[0] == "v":
+        return kb.findings[event[1]].red_flag
+    if event[0] == "a":
+        q = kb.questions_by_id[event[1]]
+        return any(kb.findings[f].red_flag for f in _answer_findings(q, event[2]))
+    return False
+
+
+def undo(state: Mapping[str, Any], kb: Knowledge) -> dict[str, Any]:
+    """Take back the last answer ("go back"). A red flag, once affirmed, is never taken back."""
+    events = state["events"]
+    if not events:
+        raise NothingToUndo("nothing to undo")
+    if _affirms_red_flag(kb, events[-1]):
+        raise UndoBlocked("red flags are kept")
+    return {**state, "events": events[:-1]}
+
+
+def restart(state: Mapping[str, Any], kb: Knowledge) -> dict[str, Any]:
+    """A fresh interview that still carries every red flag already affirmed."""
+    present = _replay(kb, state).findings
+    return new_state(kb, carried=[f for f in present if kb.findings[f].red_flag])
+
+
+def findings(state: Mapping[str, Any], kb: Knowledge) -> tuple[str, ...]:
+    return tuple(_replay(kb, state).findings)
+
+
+def red_flags_heard(state: Mapping[str, Any], kb: Knowledge) -> tuple[str, ...]:
+    return tuple(f for f in _replay(kb, state).findings if kb.findings[f].red_flag)

@@ -1,0 +1,294 @@
+"""The reviewed knowledge as typed, immutable objects.
+
+At run time (Lambda) the knowledge is read from ``knowledge/compiled.json`` with the standard library only;
+``triage.compile`` builds that file from the clinician-edited YAML and validates it against the schema.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, cast
+
+COMPILED_NAME = "compiled.json"
+LEVELS = ("self_care", "routine", "prompt", "immediate", "emergency")
+
+
+class KnowledgeError(ValueError):
+    """The knowledge is malformed; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Cause:
+    id: str
+    category: str
+    name: str
+    spoken: str
+    source: str
+    features: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    name: str
+    spoken: str
+    source: str
+    features: Mapping[str, int]
+    causes: tuple[Cause, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    id: str
+    reason: str
+    source: str
+    floor: str | None = None
+    warning: str | None = None
+    red_flag: bool = False
+    volunteer: bool = False
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    findings: tuple[str, ...]
+    none: bool = False
+
+
+@dataclass(frozen=True)
+class DurationRange:
+    findings: tuple[str, ...]
+    below: float | None = None  # seconds
+    at_least: float | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    phase: str
+    type: str  # yes_no | choice | duration
+    text: str
+    reprompt: str
+    plain: str | None = None
+    slot_type: str | None = None
+    ask_if: Any = None
+    on_yes: tuple[str, ...] = ()
+    on_no: tuple[str, ...] = ()
+    options: tuple[Option, ...] = ()
+    ranges: tuple[DurationRange, ...] = ()
+
+    @property
+    def is_red_flag(self) -> bool:
+        return self.phase == "red_flag"
+
+    def possible_findings(self) -> frozenset[str]:
+        ids = set(self.on_yes) | set(self.on_no)
+        for option in self.options:
+            ids.update(option.findings)
+        for rng in self.ranges:
+            ids.update(rng.findings)
+        return frozenset(ids)
+
+
+@dataclass(frozen=True)
+class Disposition:
+    id: str
+    level: int
+    headline: str
+    action: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    default: str
+    self_care_all: tuple[str, ...]
+    self_care_no_evidence_for: tuple[str, ...]
+    unknown_rephrase_once: bool
+    unknown_floor: str
+    stop_asking_at: str
+    spoken_categories: int
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    version: str
+    categories: tuple[Category, ...]
+    findings: Mapping[str, Finding]
+    questions: tuple[Question, ...]
+    dispositions: Mapping[str, Disposition]
+    policy: Policy
+    causes: Mapping[str, Cause] = field(init=False)
+    questions_by_id: Mapping[str, Question] = field(init=False)
+    feature_findings: frozenset[str] = field(init=False)  # findings that point to some cause or category
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "causes", {c.id: c for cat in self.categories for c in cat.causes})
+        object.__setattr__(self, "questions_by_id", {q.id: q for q in self.questions})
+        features = {f for cat in self.categories for f in cat.features}
+        features.update(f for cause in self.causes.values() for f in cause.features)
+        object.__setattr__(self, "feature_findings", frozenset(features))
+
+    def level(self, disposition_id: str) -> int:
+        return self.dispositions[disposition_id].level
+
+    def category(self, category_id: str) -> Category:
+        for cat in self.categories:
+            if cat.id == category_id:
+                return cat
+        raise KeyError(category_id)
+
+    @property
+    def red_flags(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings.values() if f.red_flag)
+
+
+# --- reading the compiled form -------------------------------------------------------------------------------
+
+def _get(obj: Mapping[str, Any], key: str, where: str) -> Any:
+    try:
+        return obj[key]
+    except (KeyError, TypeError):
+        raise KnowledgeError(f"{where}: missing field '{key}'") from None
+
+
+def _features(raw: Any) -> dict[str, int]:
+    return {str(k): int(v) for k, v in (raw or {}).items()}
+
+
+def _seconds(raw: Any) -> float | None:
+    from triage.durations import parse_duration
+
+    return None if raw is None else parse_duration(str(raw))
+
+
+def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge:
+    """Build Knowledge from the compiled dict; KnowledgeError names the file and field on a gap."""
+    categories: list[Category] = []
+    for i, cat in enumerate(_get(data, "categories", origin)):
+        where = f"{origin}: categories[{i}]"
+        cid = _get(cat, "id", where)
+        causes = tuple(
+            Cause(
+                id=_get(c, "id", f"{where}.causes[{j}]"),
+                category=cid,
+                name=_get(c, "name", f"{where}.causes[{j}]"),
+                spoken=_get(c, "spoken", f"{where}.causes[{j}]"),
+                source=_get(c, "source", f"{where}.causes[{j}]"),
+                features=_features(c.get("features")),
+            )
+            for j, c in enumerate(_get(cat, "causes", where))
+        )
+        categories.append(
+            Category(
+                id=cid,
+                name=_get(cat, "name", where),
+                spoken=_get(cat, "spoken", where),
+                source=_get(cat, "source", where),
+                features=_features(cat.get("features")),
+                causes=causes,
+            )
+        )
+    findings: dict[str, Finding] = {}
+    for i, f in enumerate(_get(data, "findings", origin)):
+        where = f"{origin}: findings[{i}]"
+        fid = _get(f, "id", where)
+        findings[fid] = Finding(
+            id=fid,
+            reason=_get(f, "reason", where),
+            source=_get(f, "source", where),
+            floor=f.get("floor"),
+            warning=f.get("warning"),
+            red_flag=bool(f.get("red_flag", False)),
+            volunteer=bool(f.get("volunteer", False)),
+        )
+    questions: list[Question] = []
+    for i, q in enumerate(_get(data, "questions", origin)):
+        where = f"{origin}: questions[{i}]"
+        try:
+            ranges = tuple(
+                DurationRange(
+                    findings=tuple(r["findings"]), below=_seconds(r.get("below")), at_least=_seconds(r.get("at_least"))
+                )
+                for r in q.get("ranges", ())
+            )
+        except (ValueError, KeyError) as exc:
+            raise KnowledgeError(f"{where}.ranges: {exc}") from None
+        questions.append(
+            Question(
+                id=_get(q, "id", where),
+                phase=_get(q, "phase", where),
+                type=_get(q, "type", where),
+                text=_get(q, "text", where),
+                reprompt=_get(q, "reprompt", where),
+                plain=q.get("plain"),
+                slot_type=q.get("slot_type"),
+                ask_if=q.get("ask_if"),
+                on_yes=tuple(q.get("on_yes", ())),
+                on_no=tuple(q.get("on_no", ())),
+                options=tuple(
+                    Option(id=o["id"], findings=tuple(o.get("findings", ())), none=bool(o.get("none", False)))
+                    for o in q.get("options", ())
+                ),
+                ranges=ranges,
+            )
+        )
+    dispositions = {
+        d["id"]: Disposition(
+            id=d["id"], level=int(d["level"]), headline=d["headline"], action=d["action"], source=d["source"]
+        )
+        for d in _get(data, "dispositions", origin)
+    }
+    pol = _get(data, "policy", origin)
+    policy = Policy(
+        default=_get(pol, "default", f"{origin}: policy"),
+        self_care_all=tuple(_get(_get(pol, "self_care_when", f"{origin}: policy"), "all", f"{origin}: policy")),
+        self_care_no_evidence_for=tuple(pol["self_care_when"].get("no_evidence_for", ())),
+        unknown_rephrase_once=bool(_get(pol, "unknown_red_flag", f"{origin}: policy").get("rephrase_once", True)),
+        unknown_floor=_get(pol["unknown_red_flag"], "floor", f"{origin}: policy.unknown_red_flag"),
+        stop_asking_at=_get(pol, "stop_asking_at", f"{origin}: policy"),
+        spoken_categories=int(_get(pol, "spoken_categories", f"{origin}: policy")),
+    )
+    return Knowledge(
+        version=str(_get(data, "version", origin)),
+        categories=tuple(categories),
+        findings=findings,
+        questions=tuple(questions),
+        dispositions=dispositions,
+        policy=policy,
+    )
+
+
+def knowledge_dir() -> Path:
+    """Where the knowledge lives: $KNOWLEDGE_DIR, else beside the code (built artifact), else the repo."""
+    env = os.environ.get("KNOWLEDGE_DIR")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "knowledge", here.parent.parent / "knowledge"):
+        if (candidate / COMPILED_NAME).is_file():
+            return candidate
+    return here.parent.parent / "knowledge"
+
+
+@lru_cache(maxsize=4)
+def load_knowledge(directory: str | None = None) -> Knowledge:
+    """Load (once per process) the compiled knowledge."""
+    path = Path(directory) if directory else knowledge_dir()
+    compiled = path / COMPILED_NAME
+    try:
+        data = json.loads(compiled.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise KnowledgeError(f"{compiled}: not found (run: python -m triage.compile)") from None
+    except json.JSONDecodeError as exc:
+        raise KnowledgeError(f"{compiled}: invalid JSON: {exc}") from None
+    return from_dict(cast(Mapping[str, Any], data), origin=str(compiled.name))
+
+
+def ids(items: Sequence[Any]) -> list[str]:
+    return [str(item.id) for item in items]
