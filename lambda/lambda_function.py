@@ -1,6 +1,13 @@
 """AWS Lambda entry point: build the skill once per container, expose ``lambda_handler``."""
 
-from skill import build_skill
+import os
+from typing import Any
 
-skill = build_skill()
-lambda_handler = skill.lambda_handler()
+from skill import build_skill, invoke
+from skill.persistence import adapter_from_env
+
+skill = build_skill(persistence_adapter=adapter_from_env(), skill_id=os.environ.get("SKILL_ID") or None)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return invoke(skill, event, context)
