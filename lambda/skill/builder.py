@@ -3,36 +3,62 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
-from ask_sdk_core.dispatch_components import AbstractRequestHandler
-from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
-from ask_sdk_core.utils import is_request_type
-from ask_sdk_model import RequestEnvelope, Response
+from ask_sdk_model import RequestEnvelope
 
+from skill import interceptors
+from skill.handlers import answers, errors, info, launch, navigation, settings
 
-class LaunchHandler(AbstractRequestHandler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_request_type("LaunchRequest")(handler_input)
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        return (
-            handler_input.response_builder.speak("Welcome to back numbness helper.")
-            .ask("Say help.")
-            .response
-        )
+logging.getLogger("skill").setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
 
 
 def build_skill(
     persistence_adapter: AbstractPersistenceAdapter | None = None, skill_id: str | None = None
 ) -> CustomSkill:
-    """The skill: handlers, interceptors, and an optional persistence adapter (None = session only)."""
+    """The skill: handlers, interceptors, and an optional persistence adapter (None = session only).
+    With skill_id set, the SDK refuses requests for any other skill."""
+    persist = persistence_adapter is not None
     sb = CustomSkillBuilder(persistence_adapter=persistence_adapter)
     sb.skill_id = skill_id
-    sb.add_request_handler(LaunchHandler())
+    for handler in (
+        launch.LaunchHandler(),
+        answers.YesHandler(),
+        answers.NoHandler(),
+        answers.DontKnowHandler(),
+        answers.DurationHandler(),
+        answers.ChoiceHandler(),
+        answers.VolunteerSymptomHandler(),
+        navigation.RepeatHandler(),
+        navigation.PreviousHandler(),
+        navigation.StartOverHandler(),
+        navigation.HelpHandler(),
+        navigation.StopHandler(),
+        navigation.FallbackHandler(),
+        info.ExplainCauseHandler(),
+        info.HearAboutCauseHandler(),
+        info.WarningSignsHandler(),
+        info.WhenToSeeDoctorHandler(),
+        info.LastResultHandler(),
+        settings.SpeechRateHandler(),
+        settings.DeleteDataHandler(),
+        errors.SessionEndedHandler(),
+        errors.SystemExceptionHandler(),
+        errors.UnknownRequestHandler(),  # last: catches whatever is left
+    ):
+        sb.add_request_handler(handler)
+    sb.add_exception_handler(errors.CatchAllExceptionHandler())
+    sb.add_global_request_interceptor(interceptors.LogRequestInterceptor())
+    sb.add_global_request_interceptor(interceptors.LocaleInterceptor())
+    sb.add_global_request_interceptor(interceptors.LoadInterceptor(persist))
+    sb.add_global_response_interceptor(interceptors.RepeatCacheInterceptor())
+    sb.add_global_response_interceptor(interceptors.SpeechRateInterceptor())
+    sb.add_global_response_interceptor(interceptors.SaveInterceptor(persist))
     return sb.create()
 
 

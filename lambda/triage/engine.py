@@ -205,7 +205,9 @@ def _result(kb: Knowledge, iv: Interview) -> Result:
                     weights[f] = max(weights.get(f, 0), w)
         cause_scores.sort(key=lambda s: -s[0])
         score = sum(w for f, w in cat.features.items() if f in present) + (cause_scores[0][0] if cause_scores else 0)
-        reasons = tuple(sorted(weights, key=lambda f: (-weights[f], order[f])))
+        top = kb.causes[cause_scores[0][1]].features if cause_scores else {}
+        # reasons: what points to the leading cause first, strongest first; then the rest
+        reasons = tuple(sorted(weights, key=lambda f: (f not in top, -top.get(f, 0), -weights[f], order[f])))
         scored.append((score, index, CategoryResult(cat.id, score, tuple(c for _, c in cause_scores), reasons)))
     with_evidence = sorted((s for s in scored if s[0] > 0), key=lambda s: (-s[0], s[1]))
     evidence = bool(with_evidence)

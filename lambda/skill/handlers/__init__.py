@@ -1,0 +1,1 @@
+"""Request handlers, one concern per module, registered in order by skill.builder."""

@@ -1,0 +1,95 @@
+"""Information on request: what a cause is, when to see a doctor, warning signs, last time's advice."""
+
+from __future__ import annotations
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name
+from ask_sdk_model import Response
+from triage import engine
+from triage.engine import Result
+
+from skill import state as st
+from skill.conversation import continue_after, finish, signs_card
+from skill.slots import resolved_id
+from skill.speech import Speech
+
+
+class ExplainCauseHandler(AbstractRequestHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("ExplainCauseIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = st.strings(handler_input)
+        kb = st.kb()
+        cause_id = resolved_id(handler_input, "cause") or ""
+        if cause_id in kb.causes:
+            spoken = kb.causes[cause_id].spoken
+        elif cause_id in {c.id for c in kb.categories}:
+            spoken = kb.category(cause_id).spoken
+        else:
+            return continue_after(handler_input, Speech(t).say("cause_unknown"), info=True)
+        return continue_after(handler_input, Speech(t).text(spoken), info=True)
+
+
+class HearAboutCauseHandler(AbstractRequestHandler):
+    """"Hear about a cause": the likeliest one from the result, or how to ask."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("HearAboutCauseIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = st.strings(handler_input)
+        kb = st.kb()
+        step = engine.next_step(st.interview(handler_input), kb)
+        if isinstance(step, Result) and step.evidence:
+            top = step.categories[0]
+            spoken = kb.causes[top.causes[0]].spoken if top.causes else kb.category(top.id).spoken
+            return continue_after(handler_input, Speech(t).say("cause_top").text(spoken), info=True)
+        return continue_after(handler_input, Speech(t).say("cause_prompt"), info=True)
+
+
+def warning_signs(handler_input: HandlerInput) -> Response:
+    t = st.strings(handler_input)
+    handler_input.response_builder.set_card(signs_card(t, st.kb()))
+    st.set_pending(handler_input, None)
+    return continue_after(handler_input, Speech(t).say("warning_signs").say("warning_signs_prompt"), info=True)
+
+
+class WarningSignsHandler(AbstractRequestHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("WarningSignsIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return warning_signs(handler_input)
+
+
+class WhenToSeeDoctorHandler(AbstractRequestHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("WhenToSeeDoctorIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = st.strings(handler_input)
+        handler_input.response_builder.set_card(signs_card(t, st.kb()))
+        return continue_after(handler_input, Speech(t).say("when_to_see_doctor"), info=True)
+
+
+class LastResultHandler(AbstractRequestHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("LastResultIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        t = st.strings(handler_input)
+        kb = st.kb()
+        last = st.session(handler_input).get("last_stored")
+        disposition = kb.dispositions.get(last.get("disposition", "")) if isinstance(last, dict) else None
+        if disposition is None or not isinstance(last, dict):
+            return continue_after(handler_input, Speech(t).say("last_none"), info=True)
+        speech = Speech(t).say("last_result", date=str(last.get("date", "")), headline=disposition.headline)
+        return continue_after(handler_input, speech, info=True)
+
+
+def help_when_done(handler_input: HandlerInput) -> Response:
+    t = st.strings(handler_input)
+    st.set_pending(handler_input, None)
+    return finish(handler_input, Speech(t).say("help_done"), Speech(t).say("anything_else_reprompt"))

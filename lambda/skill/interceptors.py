@@ -1,0 +1,148 @@
+"""Request and response interceptors: logging (codes only), localisation, persistence load/save,
+the repeat cache and the speech rate."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from typing import Any
+
+from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, AbstractResponseInterceptor
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import get_intent_name, get_request_type
+from ask_sdk_model import Response
+from triage import engine
+
+from skill import state as st
+from skill.locale import strings_for
+from skill.speech import with_rate
+
+log = logging.getLogger(__name__)
+_SPEAK = re.compile(r"^<speak>(.*)</speak>$", re.DOTALL)
+
+
+class LogRequestInterceptor(AbstractRequestInterceptor):
+    """Event names only: request type and intent name. Never slots, ids, tokens or the envelope."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        request_type = get_request_type(handler_input)
+        intent = get_intent_name(handler_input) if request_type == "IntentRequest" else "-"
+        log.info("request type=%s intent=%s", request_type, intent)
+
+
+class LocaleInterceptor(AbstractRequestInterceptor):
+    def process(self, handler_input: HandlerInput) -> None:
+        locale = getattr(handler_input.request_envelope.request, "locale", None)
+        handler_input.attributes_manager.request_attributes["strings"] = strings_for(locale)
+
+
+def _digest(record: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class LoadInterceptor(AbstractRequestInterceptor):
+    """At the start of a session, bring the stored record into the session: speech rate, an unfinished
+    interview to offer to resume (or drop politely if it is from older knowledge), and last time's result."""
+
+    def __init__(self, persist: bool) -> None:
+        self.persist = persist
+
+    def process(self, handler_input: HandlerInput) -> None:
+        handler_input.attributes_manager.request_attributes["persist"] = self.persist
+        session = handler_input.request_envelope.session
+        if not self.persist or session is None or not session.new:
+            return
+        record = handler_input.attributes_manager.persistent_attributes or {}
+        attrs = st.session(handler_input)
+        attrs["saved"] = _digest(record)
+        if record.get("rate") in ("slower", "faster"):
+            attrs["rate"] = record["rate"]
+        if isinstance(record.get("last"), dict):
+            attrs["last_stored"] = record["last"]
+        stored = record.get("interview")
+        if stored is None:
+            return
+        try:
+            state = engine.check_state(stored, st.kb())
+        except engine.StateError:
+            attrs["stale"] = True
+            log.info("persistence.stale_interview_dropped")
+            return
+        if state["events"] and isinstance(engine.next_step(state, st.kb()), engine.Ask):
+            attrs["stored"] = state
+
+
+class RepeatCacheInterceptor(AbstractResponseInterceptor):
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        speech = getattr(response.output_speech, "ssml", None) if response else None
+        if not speech:
+            return
+        reprompt = getattr(getattr(response.reprompt, "output_speech", None), "ssml", None)
+        said: dict[str, str] = {"speech": _inner(speech)}
+        if reprompt:
+            said["reprompt"] = _inner(reprompt)
+        st.session(handler_input)["said"] = said
+
+
+class SpeechRateInterceptor(AbstractResponseInterceptor):
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        rate = st.rate(handler_input)
+        if not rate or response is None:
+            return
+        if response.output_speech is not None and getattr(response.output_speech, "ssml", None):
+            response.output_speech.ssml = with_rate(response.output_speech.ssml, rate)
+        reprompt_speech = getattr(response.reprompt, "output_speech", None)
+        if reprompt_speech is not None and getattr(reprompt_speech, "ssml", None):
+            reprompt_speech.ssml = with_rate(reprompt_speech.ssml, rate)
+
+
+class SaveInterceptor(AbstractResponseInterceptor):
+    """Store codes only: an unfinished interview, the speech rate, the last result. Written only when changed;
+    a failed write is retried on the next turn because the digest is updated only on success."""
+
+    def __init__(self, persist: bool) -> None:
+        self.persist = persist
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        attrs = st.session(handler_input)
+        if not self.persist or attrs.get("no_store"):
+            return
+        record = _record(handler_input)
+        digest = _digest(record)
+        if digest == attrs.get("saved"):
+            return
+        manager = handler_input.attributes_manager
+        try:
+            manager.persistent_attributes = record
+            manager.save_persistent_attributes()
+        except Exception as exc:  # keep going on session attributes
+            log.error("persistence.save_failed code=%s", type(exc).__name__)
+            return
+        attrs["saved"] = digest
+
+
+def _record(handler_input: HandlerInput) -> dict[str, Any]:
+    attrs = st.session(handler_input)
+    record: dict[str, Any] = {}
+    interview = attrs.get("interview")
+    if isinstance(interview, dict) and interview.get("events"):
+        try:
+            if isinstance(engine.next_step(engine.check_state(interview, st.kb()), st.kb()), engine.Ask):
+                record["interview"] = interview
+        except engine.StateError:
+            pass
+    elif isinstance(attrs.get("stored"), dict):
+        record["interview"] = attrs["stored"]  # not yet answered whether to resume: keep it
+    if st.rate(handler_input):
+        record["rate"] = st.rate(handler_input)
+    last = attrs.get("last") or attrs.get("last_stored")
+    if isinstance(last, dict):
+        record["last"] = last
+    return record
+
+
+def _inner(ssml: str) -> str:
+    match = _SPEAK.match(ssml)
+    return match.group(1) if match else ssml

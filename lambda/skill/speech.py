@@ -1,0 +1,73 @@
+"""Speech assembly: every piece of text is escaped before it goes into SSML; the emergency number is read as
+digits. Keeps a plain-text twin of what is said (for cards, the repeat cache, word counts and the simulator)."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from xml.sax.saxutils import escape
+
+from skill.locale import Strings
+
+RATES = {"slower": "85%", "faster": "115%"}
+_SPEAK = re.compile(r"^<speak>(.*)</speak>$", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+class Speech:
+    """Builds one utterance from locale strings and knowledge text."""
+
+    def __init__(self, strings: Strings) -> None:
+        self._t = strings
+        self._ssml: list[str] = []
+        self._plain: list[str] = []
+
+    def say(self, key: str, **values: str) -> Speech:
+        return self.text(self._t[key], **values)
+
+    def text(self, template: str, **values: str) -> Speech:
+        if not template:
+            return self
+        number = self._t.emergency_number
+        ssml_values = {k: escape(v) for k, v in values.items()}
+        plain = template.format(emergency_number=number, **values)
+        ssml = escape(template).format(
+            emergency_number=f'<say-as interpret-as="digits">{escape(number)}</say-as>', **ssml_values
+        )
+        self._ssml.append(ssml)
+        self._plain.append(plain)
+        return self
+
+    def extend(self, other: Speech) -> Speech:
+        self._ssml.extend(other._ssml)
+        self._plain.extend(other._plain)
+        return self
+
+    @property
+    def ssml(self) -> str:
+        return " ".join(self._ssml)
+
+    @property
+    def plain(self) -> str:
+        return " ".join(self._plain)
+
+    def __bool__(self) -> bool:
+        return bool(self._ssml)
+
+
+def with_rate(ssml: str, rate: str | None) -> str:
+    """Wrap a full <speak> document in prosody for the chosen speech rate."""
+    percent = RATES.get(rate or "")
+    match = _SPEAK.match(ssml or "")
+    if not percent or not match:
+        return ssml
+    return f'<speak><prosody rate="{percent}">{match.group(1)}</prosody></speak>'
+
+
+def ssml_to_text(ssml: str) -> str:
+    """Plain words of an SSML document (for word counts and logs-free checks)."""
+    return " ".join(unescape(_TAG.sub(" ", ssml or "")).split())
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
