@@ -11,13 +11,13 @@ from typing import Any
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 from ask_sdk_model.ui import SimpleCard
-from triage import engine
-from triage.engine import Ask, Result
-from triage.knowledge import Knowledge
 
 from skill import state as st
 from skill.locale import Strings
 from skill.speech import Speech, word_count
+from triage import engine
+from triage.engine import Ask, Result
+from triage.knowledge import Knowledge
 
 MAX_PREAMBLE_WORDS = 30
 

@@ -13,11 +13,11 @@ from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, Abstrac
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_intent_name, get_request_type
 from ask_sdk_model import Response
-from triage import engine
 
 from skill import state as st
 from skill.locale import strings_for
 from skill.speech import with_rate
+from triage import engine
 
 log = logging.getLogger(__name__)
 _SPEAK = re.compile(r"^<speak>(.*)</speak>$", re.DOTALL)

@@ -15,10 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
-from triage import engine
-from triage.knowledge import Knowledge, load_knowledge
 
 from skill.locale import Strings, strings_for
+from triage import engine
+from triage.knowledge import Knowledge, load_knowledge
 
 
 def session(handler_input: HandlerInput) -> dict[str, Any]:

@@ -8,14 +8,14 @@ from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
-from triage import engine
-from triage.engine import NO, YES, Result
 
 from skill import state as st
 from skill.conversation import ack, causes, continue_after, emergency, finish, respond
 from skill.handlers import info, launch, settings
 from skill.slots import raw_value, resolved_id
 from skill.speech import Speech
+from triage import engine
+from triage.engine import NO, YES, Result
 
 
 def answer(handler_input: HandlerInput, value: str) -> Response:

@@ -6,13 +6,13 @@ from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
-from triage import engine
-from triage.engine import Result
 
 from skill import state as st
 from skill.conversation import continue_after, finish, signs_card
 from skill.slots import resolved_id
 from skill.speech import Speech
+from triage import engine
+from triage.engine import Result
 
 
 class ExplainCauseHandler(AbstractRequestHandler):

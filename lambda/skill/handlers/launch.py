@@ -6,11 +6,11 @@ from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
-from triage import engine
 
 from skill import state as st
 from skill.conversation import ack, finish, respond
 from skill.speech import Speech
+from triage import engine
 
 
 class LaunchHandler(AbstractRequestHandler):

@@ -8,11 +8,11 @@ from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
-from triage import engine
 
 from skill import state as st
 from skill.conversation import continue_after, finish, respond
 from skill.speech import Speech
+from triage import engine
 
 _SPEAK = re.compile(r"^<speak>(.*)</speak>$", re.DOTALL)
 
