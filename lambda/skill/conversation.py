@@ -88,8 +88,9 @@ def continue_after(handler_input: HandlerInput, intro: Speech, guide: bool = Fal
         return finish(handler_input, intro.say("delete_confirm"), Speech(t).say("delete_reprompt"))
     step = engine.next_step(st.interview(handler_input), st.kb())
     if isinstance(step, Ask):
-        if info and step.number > 1:
-            intro.say("back_to_questions")
+        back = Speech(t).say("back_to_questions")
+        if info and step.number > 1 and word_count(intro.plain) + word_count(back.plain) <= MAX_PREAMBLE_WORDS:
+            intro.extend(back)
         return ask(handler_input, step, intro, guide)
     if step.disposition == "emergency":
         st.set_pending(handler_input, "emergency")

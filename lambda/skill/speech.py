@@ -12,6 +12,7 @@ from skill.locale import Strings
 RATES = {"slower": "85%", "faster": "115%"}
 _SPEAK = re.compile(r"^<speak>(.*)</speak>$", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,?!;:])")
 
 
 class Speech:
@@ -66,7 +67,8 @@ def with_rate(ssml: str, rate: str | None) -> str:
 
 def ssml_to_text(ssml: str) -> str:
     """Plain words of an SSML document (for word counts and logs-free checks)."""
-    return " ".join(unescape(_TAG.sub(" ", ssml or "")).split())
+    text = " ".join(unescape(_TAG.sub(" ", ssml or "")).split())
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", text)
 
 
 def word_count(text: str) -> int:

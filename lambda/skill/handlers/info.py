@@ -71,7 +71,8 @@ class WhenToSeeDoctorHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         t = st.strings(handler_input)
         handler_input.response_builder.set_card(signs_card(t, st.kb()))
-        return continue_after(handler_input, Speech(t).say("when_to_see_doctor"), info=True)
+        speech = Speech(t).say("warning_signs").say("warning_signs_prompt")
+        return continue_after(handler_input, speech, info=True)
 
 
 class LastResultHandler(AbstractRequestHandler):

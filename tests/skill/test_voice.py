@@ -1,0 +1,165 @@
+"""Voice design checks measured on real responses: one breath per prompt, reprompts that add guidance,
+the locale's emergency number, SSML escaping, speech rate, and yes-means-present from launch."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from skill.locale import SUPPORTED, strings_for
+from skill.speech import Speech
+from triage.knowledge import load_knowledge
+
+EMERGENCY = {"en-US": "911", "en-CA": "911", "en-GB": "999", "en-AU": "000", "en-IN": "112"}
+LIMIT, LAUNCH_LIMIT = 30, 40
+KB = load_knowledge()
+
+
+def words_to_question(speech: str) -> int:
+    """Words spoken before the turn's question starts (the whole turn if it asks nothing)."""
+    end = speech.find("?")
+    if end < 0:
+        return len(speech.split())
+    start = max(speech.rfind(mark, 0, end) for mark in ".!")
+    return len(speech[: start + 1].split()) if start >= 0 else 0
+
+
+def answer_for(conv, turn, policy: str):
+    """Answer the open question: 'yes' or 'no' to everything (choices: first option / none; durations: 2 weeks)."""
+    state = conv.attributes.get("interview") or {}
+    from triage import engine
+
+    step = engine.next_step(state, KB) if state else None
+    if isinstance(step, engine.Ask) and step.question.type == "duration":
+        return conv.intent("DurationIntent", {"duration": "P2W" if policy == "no" else "PT2H"})
+    if isinstance(step, engine.Ask) and step.question.type == "choice" and policy == "yes":
+        option = step.question.options[0]
+        slot = {"BodyArea": "area", "TriggerType": "trigger"}[step.question.slot_type]
+        intent = {"BodyArea": "BodyAreaIntent", "TriggerType": "TriggerIntent"}[step.question.slot_type]
+        return conv.intent(intent, {slot: {"value": option.id, "id": option.id}})
+    return conv.yes() if policy == "yes" else conv.no()
+
+
+def walk(conv, policy: str, extra: str | None = None) -> Iterator:
+    """Launch and answer until a result; optionally interleave an extra intent before every answer."""
+    turn = conv.launch()
+    yield turn
+    for _ in range(30):
+        if conv.attributes.get("pending") in ("causes", "result", "emergency", "anything") or turn.ended:
+            return
+        if extra:
+            yield conv.intent(extra)
+        turn = answer_for(conv, turn, policy)
+        yield turn
+
+
+@pytest.mark.parametrize("locale", SUPPORTED)
+def test_yes_to_everything_reaches_the_emergency_instruction_with_the_local_number(conversation, locale):
+    conv = conversation(locale)
+    turns = list(walk(conv, "yes"))
+    last = turns[-1]
+    assert last.speech.startswith(f"Call {EMERGENCY[locale]} now."), last.speech
+    assert f'<say-as interpret-as="digits">{EMERGENCY[locale]}</say-as>' in last.ssml
+    assert len(turns) == 2, "the first question is the emergency red flag: acted on in the same turn"
+
+
+@pytest.mark.parametrize("locale", SUPPORTED)
+def test_no_to_everything_reaches_a_non_emergency_disposition(conversation, locale):
+    conv = conversation(locale)
+    last = list(walk(conv, "no"))[-1]
+    assert conv.attributes["pending"] == "causes"
+    assert "Call" not in last.speech and "book an appointment" in last.speech
+    assert not last.ended
+
+
+@pytest.mark.parametrize("locale", SUPPORTED)
+def test_launch_names_the_local_emergency_number(conversation, locale):
+    turn = conversation(locale).launch()
+    assert f"call {EMERGENCY[locale]}." in turn.speech
+    assert strings_for(locale).emergency_number == EMERGENCY[locale]
+
+
+def _all_turns(conversation, locale):
+    for policy in ("yes", "no"):
+        for extra in (None, "AMAZON.HelpIntent", "AMAZON.FallbackIntent", "DontKnowIntent", "WarningSignsIntent",
+                      "WhenToSeeDoctorIntent", "AMAZON.RepeatIntent", "HearAboutCauseIntent"):
+            conv = conversation(locale)
+            yield from walk(conv, policy, extra)
+            if conv.attributes.get("pending") == "causes":
+                yield conv.yes()
+                yield conv.yes()
+
+
+@pytest.mark.parametrize("locale", SUPPORTED)
+def test_every_prompt_passes_the_one_breath_test(conversation, locale):
+    measured = 0
+    for turn in _all_turns(conversation, locale):
+        if not turn.speech:
+            continue
+        limit = LAUNCH_LIMIT if "Welcome" in turn.speech else LIMIT
+        assert words_to_question(turn.speech) <= limit, turn.speech
+        measured += 1
+    assert measured > 100
+
+
+def test_every_question_and_its_plain_wording_fits_one_breath():
+    for q in KB.questions:
+        for text in filter(None, (q.text, q.plain)):
+            assert text.endswith("?") and len(text.split()) <= 25, text
+        assert q.reprompt != q.text and len(q.reprompt.split()) >= 5, f"{q.id}: reprompt must add guidance"
+
+
+@pytest.mark.parametrize("locale", SUPPORTED)
+def test_every_question_has_a_reprompt_that_adds_guidance(conversation, locale):
+    for turn in _all_turns(conversation, locale):
+        if turn.ended or not turn.speech:
+            continue
+        assert turn.reprompt, f"no reprompt after {turn.speech!r}"
+        q = re.search(r"[^.?!]*\?", turn.speech)
+        if q and q.group(0).strip() in turn.reprompt:
+            assert len(turn.reprompt) > len(q.group(0).strip()) + 10, "the reprompt repeats without guidance"
+
+
+def test_yes_no_questions_are_worded_so_yes_means_present():
+    negations = re.compile(r"\b(can you|are you able|not|no longer|can't|cannot|don't|doesn't)\b", re.I)
+    for q in KB.questions:
+        if q.type == "yes_no":
+            assert q.on_yes, f"{q.id}: yes must record a finding"
+            for text in filter(None, (q.text, q.plain)):
+                assert not negations.search(text), f"{q.id}: {text!r} invites a reversed yes"
+            for fid in q.on_no:
+                assert not KB.findings[fid].red_flag, f"{q.id}: 'no' must never mean a red flag"
+
+
+def test_text_is_escaped_before_it_goes_into_ssml():
+    speech = Speech(strings_for("en-GB")).text("Tom & Jerry <audio src='x'/> {emergency_number}", ).text(
+        "{x}", x="<break time='10s'/> & more"
+    )
+    assert "&amp;" in speech.ssml and "<audio" not in speech.ssml and "<break" not in speech.ssml
+    assert '<say-as interpret-as="digits">999</say-as>' in speech.ssml
+    assert "Tom & Jerry <audio src='x'/> 999" in speech.plain
+
+
+def test_speak_slower_wraps_speech_and_reprompt_in_prosody(conversation):
+    conv = conversation()
+    conv.launch()
+    turn = conv.intent("SpeechRateIntent", {"rate": {"value": "slower", "id": "slower"}})
+    assert turn.ssml.startswith('<speak><prosody rate="85%">')
+    reprompt = turn.raw["response"]["reprompt"]["outputSpeech"]["ssml"]
+    assert reprompt.startswith('<speak><prosody rate="85%">')
+    assert conv.no().ssml.startswith('<speak><prosody rate="85%">')
+    conv.intent("SpeechRateIntent", {"rate": {"value": "faster", "id": "faster"}})
+    assert conv.no().ssml.startswith('<speak><prosody rate="115%">')
+    conv.intent("SpeechRateIntent", {"rate": {"value": "normal", "id": "normal"}})
+    assert "prosody" not in conv.no().ssml
+
+
+def test_result_card_carries_the_full_summary(conversation):
+    conv = conversation()
+    turns = list(walk(conv, "no"))
+    card = turns[-1].card
+    for part in ("Advice:", "Likely causes", "Get medical attention right away if you notice",
+                 "Sudden loss of bladder or bowel control".lower(), "not a substitute for professional medical advice"):
+        assert part.lower() in card.lower(), part
