@@ -7,7 +7,7 @@ VENV="${VENV:-$ROOT/.venv}"
 
 find_python() {
   local c v
-  for c in "${PYTHON:-}" python3.13 python3.12 python3; do
+  for c in "${PYTHON:-}" python3.12 python3.13 python3; do
     [ -n "$c" ] || continue
     if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
       echo "$c"; return 0

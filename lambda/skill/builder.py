@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import RequestEnvelope
@@ -15,6 +16,7 @@ from ask_sdk_model import RequestEnvelope
 from skill import interceptors
 from skill.handlers import answers, errors, info, launch, navigation, settings
 
+log = logging.getLogger(__name__)
 logging.getLogger("skill").setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
 
 
@@ -63,7 +65,12 @@ def build_skill(
 
 
 def invoke(skill: CustomSkill, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    """Run one Alexa request (a JSON dict) through the skill, as Lambda does."""
-    envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
+    """Run one Alexa request (a JSON dict) through the skill, as Lambda does. A request the SDK cannot read
+    (a request type newer than the SDK, or not an Alexa envelope) gets an empty response, never a crash."""
+    try:
+        envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
+    except (SerializationException, TypeError, ValueError):
+        log.warning("request.unreadable")
+        return {"version": "1.0", "response": {}}
     response = skill.invoke(request_envelope=envelope, context=context)
     return dict(skill.serializer.serialize(response))

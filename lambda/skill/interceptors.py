@@ -11,7 +11,7 @@ from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, AbstractResponseInterceptor
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import get_intent_name, get_request_type
+from ask_sdk_core.utils import get_request_type
 from ask_sdk_model import Response
 
 from skill import state as st
@@ -28,7 +28,7 @@ class LogRequestInterceptor(AbstractRequestInterceptor):
 
     def process(self, handler_input: HandlerInput) -> None:
         request_type = get_request_type(handler_input)
-        intent = get_intent_name(handler_input) if request_type == "IntentRequest" else "-"
+        intent = getattr(getattr(handler_input.request_envelope.request, "intent", None), "name", None) or "-"
         log.info("request type=%s intent=%s", request_type, intent)
 
 

@@ -75,3 +75,19 @@ def test_logs_carry_no_slot_values_answers_ids_or_tokens(skill, caplog):
             assert secret.lower() not in text.lower(), f"log leaks {secret!r}: {text}"
         for finding in ("loss_bladder_bowel", "rash_or_burning", "sleep_position"):
             assert finding not in text, f"log leaks an answer code: {text}"
+
+
+def test_a_request_the_sdk_cannot_read_gets_an_empty_response_not_a_crash():
+    future = envelope({"type": "Some.FutureRequest", "requestId": "r", "timestamp": "2026-11-24T12:00:00Z"},
+                      None, True, "s1", "en-US")
+    assert lambda_function.lambda_handler(future, None) == {"version": "1.0", "response": {}}
+    assert lambda_function.lambda_handler({"garbage": True}, None)["version"] == "1.0"
+    untyped = lambda_function.lambda_handler(envelope({"no": "type"}, None, True, "s1", "en-US"), None)
+    assert untyped["version"] == "1.0"
+
+
+def test_an_intent_request_without_an_intent_gets_safe_words(conversation):
+    conv = conversation()
+    conv.launch()
+    turn = conv.send({"type": "IntentRequest"})
+    assert turn.speech and not turn.ended
