@@ -131,6 +131,9 @@ def result_speech(t: Strings, kb: Knowledge, res: Result) -> Speech:
     if res.urgent_reasons:
         reason = kb.findings[res.urgent_reasons[0]].reason
         speech.say("because_sentence", headline=disposition.headline.rstrip("."), reason=reason)
+    elif res.unknown_red_flags and res.level == kb.level(kb.policy.unknown_floor):
+        warning = kb.findings[res.unknown_red_flags[0]].warning or ""
+        speech.say("unsure_sentence", headline=disposition.headline.rstrip("."), warning=warning)
     else:
         speech.text(disposition.headline)
     if res.disposition == "immediate":
@@ -197,10 +200,12 @@ def summary_card(t: Strings, kb: Knowledge, res: Result) -> SimpleCard:
     if not res.evidence:
         lines.append(t["card_no_single_cause"])
     for cat in res.categories if res.evidence else ():
-        category = kb.category(cat.id)
-        causes = ", ".join(kb.causes[c].name for c in cat.causes) or category.name
-        reasons = "; ".join(kb.findings[f].reason for f in cat.reasons)
-        lines.append(f"- {_sentence(category.name)[:-1]}: {causes}" + (f" (because {reasons})" if reasons else ""))
+        line = f"- {_sentence(kb.category(cat.id).name)[:-1]}"
+        if cat.causes:
+            line += f", {t['card_most_likely']}: " + ", ".join(kb.causes[c].name for c in cat.causes)
+        if cat.reasons:
+            line += " (because " + "; ".join(kb.findings[f].reason for f in cat.reasons) + ")"
+        lines.append(line)
     lines.append("")
     lines.extend(watch_lines(t, kb, res.watch_list, res.unknown_red_flags))
     lines.append("")

@@ -18,8 +18,16 @@ from triage import engine
 from triage.engine import NO, YES, Result
 
 
+def new_session(handler_input: HandlerInput) -> bool:
+    """An answer that opens a session answers nothing the person has heard: start properly instead."""
+    session = handler_input.request_envelope.session
+    return bool(session is None or session.new)
+
+
 def answer(handler_input: HandlerInput, value: str) -> Response:
     """Apply an answer to the open question; anything that doesn't fit is re-asked, never lost."""
+    if new_session(handler_input):
+        return launch.LaunchHandler().handle(handler_input)
     t = st.strings(handler_input)
     kb = st.kb()
     state = st.interview(handler_input)
@@ -90,6 +98,8 @@ class DontKnowHandler(AbstractRequestHandler):
         return bool(is_intent_name("DontKnowIntent")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
+        if new_session(handler_input):
+            return launch.LaunchHandler().handle(handler_input)
         t = st.strings(handler_input)
         kb = st.kb()
         state = st.interview(handler_input)
@@ -113,6 +123,8 @@ class DurationHandler(AbstractRequestHandler):
         t = st.strings(handler_input)
         q = engine.current_question(st.interview(handler_input), st.kb())
         value = raw_value(handler_input, "duration")
+        if new_session(handler_input):
+            return launch.LaunchHandler().handle(handler_input)
         if q is None or q.type != "duration" or st.pending(handler_input):
             return continue_after(handler_input, Speech(t).say("not_an_answer"), guide=True)
         if value is None:
@@ -139,6 +151,8 @@ class ChoiceHandler(AbstractRequestHandler):
         value = resolved_id(handler_input, slot_name)
         state = st.interview(handler_input)
         q = engine.current_question(state, kb)
+        if new_session(handler_input):
+            return launch.LaunchHandler().handle(handler_input)
         if q is not None and q.slot_type == slot_type and not st.pending(handler_input):
             if value is None:
                 return continue_after(handler_input, Speech(t).say("choice_no_match"), guide=True)
