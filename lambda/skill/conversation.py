@@ -18,6 +18,7 @@ from skill.speech import Speech, word_count
 from triage import engine
 from triage.engine import Ask, Result
 from triage.knowledge import Knowledge
+from triage.report import explain, prompt_signs, red_flag_signs
 
 MAX_PREAMBLE_WORDS = 30
 
@@ -191,40 +192,35 @@ def _remember_result(handler_input: HandlerInput, res: Result) -> None:
 def summary_card(t: Strings, kb: Knowledge, res: Result) -> SimpleCard:
     """The full summary for the Alexa app, to show a doctor or carer."""
     number = t.emergency_number
-    disposition = kb.dispositions[res.disposition]
-    lines = [f"{t['card_advice']}: {disposition.headline} {disposition.action.format(emergency_number=number)}"]
-    if res.urgent_reasons:
-        lines.append(f"{t['card_why']}: " + "; ".join(kb.findings[f].reason for f in res.urgent_reasons) + ".")
-    lines.append("")
-    lines.append(f"{t['card_causes']}:")
-    if not res.evidence:
+    report = explain(res, kb)
+    lines = [f"{t['card_advice']}: {report.headline} {report.action.format(emergency_number=number)}"]
+    if report.why:
+        lines.append(f"{t['card_why']}: " + "; ".join(report.why) + ".")
+    lines += ["", f"{t['card_causes']}:"]
+    if not report.categories:
         lines.append(t["card_no_single_cause"])
-    for cat in res.categories if res.evidence else ():
-        line = f"- {_sentence(kb.category(cat.id).name)[:-1]}"
+    for cat in report.categories:
+        line = f"- {_sentence(cat.name)[:-1]}"
         if cat.causes:
-            line += f", {t['card_most_likely']}: " + ", ".join(kb.causes[c].name for c in cat.causes)
+            line += f", {t['card_most_likely']}: " + ", ".join(cat.causes)
         if cat.reasons:
-            line += " (because " + "; ".join(kb.findings[f].reason for f in cat.reasons) + ")"
+            line += " (because " + "; ".join(cat.reasons) + ")"
         lines.append(line)
-    lines.append("")
-    lines.extend(watch_lines(t, kb, res.watch_list, res.unknown_red_flags))
-    lines.append("")
+    lines += ["", *watch_lines(t, report.watch_list, report.unsure, report.prompt_signs), ""]
     lines.append(t["card_disclaimer"].format(emergency_number=number))
     return SimpleCard(title=t["card_title"], content="\n".join(lines))
 
 
-def watch_lines(t: Strings, kb: Knowledge, watch: tuple[str, ...], unknown: tuple[str, ...] = ()) -> list[str]:
+def watch_lines(
+    t: Strings, watch: tuple[str, ...], unsure: tuple[str, ...], prompt: tuple[str, ...]
+) -> list[str]:
     lines = [f"{t['card_watch']}:"]
-    for fid in watch:
-        finding = kb.findings[fid]
-        note = f" {t['card_unknown_first']}" if fid in unknown else ""
-        lines.append(f"- {finding.warning}{note}")
-    prompt_signs = [f.warning for f in kb.findings.values() if f.floor == "prompt" and f.warning]
-    lines.append(f"{t['card_watch_prompt']}: " + "; ".join(prompt_signs) + ".")
+    lines += [f"- {sign}" + (f" {t['card_unknown_first']}" if sign in unsure else "") for sign in watch]
+    lines.append(f"{t['card_watch_prompt']}: " + "; ".join(prompt) + ".")
     return lines
 
 
 def signs_card(t: Strings, kb: Knowledge) -> SimpleCard:
-    lines = watch_lines(t, kb, tuple(f.id for f in kb.red_flags))
-    lines += ["", t["card_disclaimer"].format(emergency_number=t.emergency_number)]
+    lines = [*watch_lines(t, red_flag_signs(kb), (), prompt_signs(kb)), ""]
+    lines.append(t["card_disclaimer"].format(emergency_number=t.emergency_number))
     return SimpleCard(title=t["card_signs_title"], content="\n".join(lines))
