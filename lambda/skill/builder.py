@@ -27,7 +27,7 @@ def build_skill(
     With skill_id set, the SDK refuses requests for any other skill."""
     persist = persistence_adapter is not None
     sb = CustomSkillBuilder(persistence_adapter=persistence_adapter)
-    sb.skill_id = skill_id
+    sb.skill_id = skill_id  # type: ignore[assignment]  # the SDK annotates it as None only
     for handler in (
         launch.LaunchHandler(),
         answers.YesHandler(),
@@ -73,4 +73,6 @@ def invoke(skill: CustomSkill, event: dict[str, Any], context: Any = None) -> di
         log.warning("request.unreadable")
         return {"version": "1.0", "response": {}}
     response = skill.invoke(request_envelope=envelope, context=context)
-    return dict(skill.serializer.serialize(response))
+    serialized = skill.serializer.serialize(response)
+    assert isinstance(serialized, dict)
+    return serialized

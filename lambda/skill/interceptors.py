@@ -13,6 +13,7 @@ from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, Abstrac
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_request_type
 from ask_sdk_model import Response
+from ask_sdk_model.ui import SsmlOutputSpeech
 
 from skill import state as st
 from skill.locale import strings_for
@@ -91,11 +92,9 @@ class SpeechRateInterceptor(AbstractResponseInterceptor):
         rate = st.rate(handler_input)
         if not rate or response is None:
             return
-        if response.output_speech is not None and getattr(response.output_speech, "ssml", None):
-            response.output_speech.ssml = with_rate(response.output_speech.ssml, rate)
-        reprompt_speech = getattr(response.reprompt, "output_speech", None)
-        if reprompt_speech is not None and getattr(reprompt_speech, "ssml", None):
-            reprompt_speech.ssml = with_rate(reprompt_speech.ssml, rate)
+        for speech in (response.output_speech, getattr(response.reprompt, "output_speech", None)):
+            if isinstance(speech, SsmlOutputSpeech) and speech.ssml:
+                speech.ssml = with_rate(speech.ssml, rate)
 
 
 class SaveInterceptor(AbstractResponseInterceptor):

@@ -22,7 +22,14 @@ from triage.knowledge import Knowledge, load_knowledge
 
 
 def session(handler_input: HandlerInput) -> dict[str, Any]:
-    attrs: dict[str, Any] = handler_input.attributes_manager.session_attributes
+    """Session attributes; a scratch dict for requests that come without a session (e.g. AudioPlayer events)."""
+    manager = handler_input.attributes_manager
+    if handler_input.request_envelope.session is None:
+        return manager.request_attributes.setdefault("no_session", {})  # type: ignore[return-value]
+    attrs: dict[str, Any] | None = manager.session_attributes
+    if attrs is None:
+        attrs = {}
+        manager.session_attributes = attrs
     return attrs
 
 

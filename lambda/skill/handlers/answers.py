@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_intent_name
+from ask_sdk_core.utils import get_intent_name, is_intent_name
 from ask_sdk_model import Response
 
 from skill import state as st
@@ -146,7 +146,7 @@ class ChoiceHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         t = st.strings(handler_input)
         kb = st.kb()
-        intent = handler_input.request_envelope.request.intent.name
+        intent = str(get_intent_name(handler_input))
         slot_name, slot_type = self.SLOTS[intent]
         value = resolved_id(handler_input, slot_name)
         state = st.interview(handler_input)
