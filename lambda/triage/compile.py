@@ -56,18 +56,22 @@ def _check_references(data: dict[str, Any]) -> None:
     findings = {f["id"] for f in data["findings"]}
     categories = {c["id"] for c in data["categories"]}
 
-    def unique(kind: str, where: str, values: list[str]) -> None:
+    def unique(kind: str, entries: list[tuple[str, str]]) -> None:
+        """entries: (field path, id); a repeated id is reported at the path of its second use."""
         seen: set[str] = set()
-        for v in values:
-            if v in seen:
-                raise KnowledgeError(f"{where}: duplicate {kind} id '{v}'")
-            seen.add(v)
+        for where, value in entries:
+            if value in seen:
+                raise KnowledgeError(f"{where}: duplicate {kind} id '{value}'")
+            seen.add(value)
 
-    unique("finding", "findings.yaml: findings", [f["id"] for f in data["findings"]])
-    unique("question", "questions.yaml: questions", [q["id"] for q in data["questions"]])
-    cause_ids = [c["id"] for cat in data["categories"] for c in cat["causes"]]
-    unique("category or cause", "categories.yaml", [*categories, *cause_ids])
-    unique("disposition", "rules.yaml: dispositions", [d["id"] for d in data["dispositions"]])
+    unique("finding", [(f"findings.yaml: findings[{i}].id", f["id"]) for i, f in enumerate(data["findings"])])
+    unique("question", [(f"questions.yaml: questions[{i}].id", q["id"]) for i, q in enumerate(data["questions"])])
+    unique("category or cause", [
+        (f"categories.yaml: categories[{i}]" + (f".causes[{j}].id" if j >= 0 else ".id"), value)
+        for i, cat in enumerate(data["categories"])
+        for j, value in [(-1, cat["id"]), *((j, c["id"]) for j, c in enumerate(cat["causes"]))]
+    ])
+    unique("disposition", [(f"rules.yaml: dispositions[{i}].id", d["id"]) for i, d in enumerate(data["dispositions"])])
     if sorted(d["level"] for d in data["dispositions"]) != [0, 1, 2, 3, 4]:
         raise KnowledgeError("rules.yaml: dispositions.level: levels must be 0, 1, 2, 3 and 4, once each")
 

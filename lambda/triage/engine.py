@@ -152,7 +152,7 @@ def _replay(kb: Knowledge, state: Mapping[str, Any]) -> Interview:
             iv.findings[event[1]] = None
     # a volunteered (or carried) finding answers the questions that could have produced it
     for q in kb.questions:
-        if q.id not in iv.answered and q.possible_findings() & iv.findings.keys():
+        if q.id not in iv.answered and not q.possible_findings.isdisjoint(iv.findings):
             iv.answered.add(q.id)
             iv.unknown_red_flags = [f for f in iv.unknown_red_flags if f not in iv.findings]
     iv.unknown_red_flags = [f for f in iv.unknown_red_flags if f not in iv.findings]
@@ -166,24 +166,24 @@ def _floor(kb: Knowledge, iv: Interview) -> int:
     return level
 
 
-def _matters(kb: Knowledge, q: Question, floor: int, features: frozenset[str]) -> bool:
+def _matters(kb: Knowledge, q: Question, floor: int) -> bool:
     """Could the answer to q still change the result?"""
-    possible = q.possible_findings()
-    raises = any(_floor_level(kb, kb.findings[f]) > floor for f in possible)
+    raises = kb.highest_floor[q.id] > floor
     if floor >= kb.level(kb.policy.stop_asking_at):
         return raises
-    return raises or bool(possible & features) or bool(possible & set(kb.policy.self_care_all))
+    return raises or not q.possible_findings.isdisjoint(kb.feature_findings) or not q.possible_findings.isdisjoint(
+        kb.policy.self_care_all
+    )
 
 
 def _next_question(kb: Knowledge, iv: Interview) -> Ask | None:
     floor = _floor(kb, iv)
     if floor >= kb.level("emergency"):
         return None
-    features = kb.feature_findings
     for q in kb.questions:
         if q.id in iv.answered or not _holds(q.ask_if, iv.findings):
             continue
-        if not _matters(kb, q, floor, features):
+        if not _matters(kb, q, floor):
             continue
         rephrase = q.is_red_flag and iv.unknown.get(q.id, 0) >= 1
         return Ask(question=q, rephrase=rephrase, number=iv.asked + 1)
@@ -192,23 +192,28 @@ def _next_question(kb: Knowledge, iv: Interview) -> Ask | None:
 
 def _result(kb: Knowledge, iv: Interview) -> Result:
     present = iv.findings
-    order = {fid: i for i, fid in enumerate(kb.findings)}
+    order = kb.finding_order
+    # walk only the findings heard, through the knowledge's finding -> (category, cause, weight) links
+    cause_score: dict[str, int] = {}
+    category_bonus: dict[str, int] = {}
+    weights: dict[str, dict[str, int]] = {cat.id: {} for cat in kb.categories}
+    for fid in present:
+        for cat_id, cause_id, weight in kb.links.get(fid, ()):
+            if cause_id is None:
+                category_bonus[cat_id] = category_bonus.get(cat_id, 0) + weight
+            else:
+                cause_score[cause_id] = cause_score.get(cause_id, 0) + weight
+            if weight > weights[cat_id].get(fid, 0):
+                weights[cat_id][fid] = weight
     scored: list[tuple[int, int, CategoryResult]] = []
     for index, cat in enumerate(kb.categories):
-        weights: dict[str, int] = {f: w for f, w in cat.features.items() if f in present}
-        cause_scores = []
-        for cause in cat.causes:
-            hits = {f: w for f, w in cause.features.items() if f in present}
-            if hits:
-                cause_scores.append((sum(hits.values()), cause.id))
-                for f, w in hits.items():
-                    weights[f] = max(weights.get(f, 0), w)
-        cause_scores.sort(key=lambda s: -s[0])
-        score = sum(w for f, w in cat.features.items() if f in present) + (cause_scores[0][0] if cause_scores else 0)
-        top = kb.causes[cause_scores[0][1]].features if cause_scores else {}
+        ranked = sorted((c.id for c in cat.causes if c.id in cause_score), key=lambda c: -cause_score[c])
+        score = category_bonus.get(cat.id, 0) + (cause_score[ranked[0]] if ranked else 0)
+        top = kb.causes[ranked[0]].features if ranked else {}
+        w = weights[cat.id]
         # reasons: what points to the leading cause first, strongest first; then the rest
-        reasons = tuple(sorted(weights, key=lambda f: (f not in top, -top.get(f, 0), -weights[f], order[f])))
-        scored.append((score, index, CategoryResult(cat.id, score, tuple(c for _, c in cause_scores), reasons)))
+        reasons = tuple(sorted(w, key=lambda f: (f not in top, -top.get(f, 0), -w[f], order[f])))
+        scored.append((score, index, CategoryResult(cat.id, score, tuple(ranked), reasons)))
     with_evidence = sorted((s for s in scored if s[0] > 0), key=lambda s: (-s[0], s[1]))
     evidence = bool(with_evidence)
     categories = tuple(s[2] for s in (with_evidence or scored))
@@ -221,7 +226,7 @@ def _result(kb: Knowledge, iv: Interview) -> Result:
     ):
         base = kb.level("self_care")
     level = max(base, floor)
-    disposition = next(d.id for d in kb.dispositions.values() if d.level == level)
+    disposition = kb.disposition_at[level]
 
     urgent = [f for f in present if _floor_level(kb, kb.findings[f]) == level and level > base]
     urgent.sort(key=lambda f: (not kb.findings[f].red_flag, order[f]))
@@ -249,13 +254,14 @@ def check_state(state: object, kb: Knowledge) -> dict[str, Any]:
     """Return the state if it is well formed and current for this knowledge; StateError otherwise."""
     if not isinstance(state, dict):
         raise StateError("state is not an object")
-    if state.get("v") != STATE_VERSION or state.get("kb") != kb.version:
+    version = state.get("v")
+    if type(version) is not int or version != STATE_VERSION or state.get("kb") != kb.version:
         raise StateError("state is from another version")
     events, carried = state.get("events"), state.get("carried", [])
     if not isinstance(events, list) or not isinstance(carried, list):
         raise StateError("events or carried is not a list")
     for fid in carried:
-        if fid not in kb.findings or not kb.findings[fid].red_flag:
+        if not isinstance(fid, str) or fid not in kb.findings or not kb.findings[fid].red_flag:
             raise StateError("carried holds an unknown red flag")
     for event in events:
         if not _valid_event(kb, event):

@@ -10,7 +10,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -86,6 +86,7 @@ class Question:
     def is_red_flag(self) -> bool:
         return self.phase == "red_flag"
 
+    @cached_property
     def possible_findings(self) -> frozenset[str]:
         ids = set(self.on_yes) | set(self.on_no)
         for option in self.options:
@@ -126,6 +127,10 @@ class Knowledge:
     causes: Mapping[str, Cause] = field(init=False)
     questions_by_id: Mapping[str, Question] = field(init=False)
     feature_findings: frozenset[str] = field(init=False)  # findings that point to some cause or category
+    highest_floor: Mapping[str, int] = field(init=False)  # question id -> most urgent level its answer can set
+    links: Mapping[str, tuple[tuple[str, str | None, int], ...]] = field(init=False)  # finding -> (cat, cause, w)
+    finding_order: Mapping[str, int] = field(init=False)
+    disposition_at: Mapping[int, str] = field(init=False)  # level -> disposition id
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "causes", {c.id: c for cat in self.categories for c in cat.causes})
@@ -133,6 +138,22 @@ class Knowledge:
         features = {f for cat in self.categories for f in cat.features}
         features.update(f for cause in self.causes.values() for f in cause.features)
         object.__setattr__(self, "feature_findings", frozenset(features))
+        highest = {
+            q.id: max((self.level(self.findings[f].floor or "") for f in q.possible_findings
+                       if self.findings[f].floor), default=-1)
+            for q in self.questions
+        }
+        object.__setattr__(self, "highest_floor", highest)
+        links: dict[str, list[tuple[str, str | None, int]]] = {}
+        for cat in self.categories:
+            for fid, weight in cat.features.items():
+                links.setdefault(fid, []).append((cat.id, None, weight))
+            for cause in cat.causes:
+                for fid, weight in cause.features.items():
+                    links.setdefault(fid, []).append((cat.id, cause.id, weight))
+        object.__setattr__(self, "links", {f: tuple(v) for f, v in links.items()})
+        object.__setattr__(self, "finding_order", {fid: i for i, fid in enumerate(self.findings)})
+        object.__setattr__(self, "disposition_at", {d.level: d.id for d in self.dispositions.values()})
 
     def level(self, disposition_id: str) -> int:
         return self.dispositions[disposition_id].level
@@ -143,7 +164,7 @@ class Knowledge:
                 return cat
         raise KeyError(category_id)
 
-    @property
+    @cached_property
     def red_flags(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings.values() if f.red_flag)
 
@@ -213,11 +234,15 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
         try:
             ranges = tuple(
                 DurationRange(
-                    findings=tuple(r["findings"]), below=_seconds(r.get("below")), at_least=_seconds(r.get("at_least"))
+                    findings=tuple(_get(r, "findings", f"{where}.ranges[{j}]")),
+                    below=_seconds(r.get("below")),
+                    at_least=_seconds(r.get("at_least")),
                 )
-                for r in q.get("ranges", ())
+                for j, r in enumerate(q.get("ranges", ()))
             )
-        except (ValueError, KeyError) as exc:
+        except ValueError as exc:
+            if isinstance(exc, KnowledgeError):
+                raise
             raise KnowledgeError(f"{where}.ranges: {exc}") from None
         questions.append(
             Question(
@@ -232,18 +257,27 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
                 on_yes=tuple(q.get("on_yes", ())),
                 on_no=tuple(q.get("on_no", ())),
                 options=tuple(
-                    Option(id=o["id"], findings=tuple(o.get("findings", ())), none=bool(o.get("none", False)))
-                    for o in q.get("options", ())
+                    Option(
+                        id=_get(o, "id", f"{where}.options[{j}]"),
+                        findings=tuple(o.get("findings", ())),
+                        none=bool(o.get("none", False)),
+                    )
+                    for j, o in enumerate(q.get("options", ()))
                 ),
                 ranges=ranges,
             )
         )
-    dispositions = {
-        d["id"]: Disposition(
-            id=d["id"], level=int(d["level"]), headline=d["headline"], action=d["action"], source=d["source"]
+    dispositions: dict[str, Disposition] = {}
+    for i, d in enumerate(_get(data, "dispositions", origin)):
+        where = f"{origin}: dispositions[{i}]"
+        did = _get(d, "id", where)
+        dispositions[did] = Disposition(
+            id=did,
+            level=int(_get(d, "level", where)),
+            headline=_get(d, "headline", where),
+            action=_get(d, "action", where),
+            source=_get(d, "source", where),
         )
-        for d in _get(data, "dispositions", origin)
-    }
     pol = _get(data, "policy", origin)
     policy = Policy(
         default=_get(pol, "default", f"{origin}: policy"),

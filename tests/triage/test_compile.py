@@ -156,8 +156,6 @@ def test_mutation_indices_still_point_where_intended() -> None:
     assert f[2]["id"] == "significant_trauma" and f[8]["id"] != "severe"
 
 
-@pytest.mark.xfail(strict=True, reason="DEFECT: duplicate category/cause id error names no field path "
-                   "(message is 'categories.yaml: duplicate category or cause id ...')")
 def test_duplicate_cause_id_names_field(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     _mutate(folder, "categories.yaml", lambda d: d["categories"][2]["causes"][0].__setitem__("id", "shingles"))
@@ -219,7 +217,7 @@ FROM_DICT_OK: list[tuple[str, Mutation, str]] = [
     ("range_findings", lambda d: _q(d, "duration")["ranges"][0].pop("findings"), "compiled.json: questions[7].ranges"),
 ]
 
-FROM_DICT_DEFECTS: list[tuple[str, Mutation, str]] = [
+FROM_DICT_MORE: list[tuple[str, Mutation, str]] = [
     ("disposition_headline", lambda d: d["dispositions"][0].pop("headline"), "dispositions[0]"),
     ("disposition_id", lambda d: d["dispositions"][2].pop("id"), "dispositions[2]"),
     ("option_id", lambda d: _q(d, "trigger")["options"][0].pop("id"), "questions[9].options[0]"),
@@ -237,9 +235,7 @@ def test_from_dict_names_a_missing_field(name: str, mutation: Mutation, expected
 
 @pytest.mark.parametrize(
     ("name", "mutation", "expected"),
-    [pytest.param(*m, id=m[0], marks=pytest.mark.xfail(
-        strict=True, reason="DEFECT: from_dict reads dispositions[*] and options[*] fields with [] -> bare KeyError, "
-        "not a KnowledgeError naming the field")) for m in FROM_DICT_DEFECTS],
+    [pytest.param(*m, id=m[0]) for m in FROM_DICT_MORE],
 )
 def test_from_dict_names_a_missing_field_everywhere(name: str, mutation: Mutation, expected: str) -> None:
     data = _compiled()

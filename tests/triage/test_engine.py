@@ -312,16 +312,12 @@ def test_check_state_rejects_malformed(kb: Knowledge, name: str, patch: Any) -> 
 
 
 @pytest.mark.parametrize("carried", [[["loss_bladder_bowel"]], [{"id": "severe"}]], ids=["list", "dict"])
-@pytest.mark.xfail(strict=True, reason="DEFECT: check_state crashes with TypeError (unhashable) on a non-string "
-                   "item in 'carried' instead of raising StateError")
 def test_check_state_rejects_unhashable_carried(kb: Knowledge, carried: list[Any]) -> None:
     with pytest.raises(StateError):
         engine.check_state({**engine.new_state(kb), "carried": carried}, kb)
 
 
 @pytest.mark.parametrize("v", [True, 1.0], ids=["bool", "float"])
-@pytest.mark.xfail(strict=True, reason="DEFECT (minor): check_state compares v with ==, so true and 1.0 pass as "
-                   "state version 1")
 def test_check_state_wants_an_integer_version(kb: Knowledge, v: Any) -> None:
     with pytest.raises(StateError):
         engine.check_state({**engine.new_state(kb), "v": v}, kb)

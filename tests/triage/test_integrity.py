@@ -29,7 +29,7 @@ def producers(kb: Knowledge) -> dict[str, set[str]]:
     """finding id -> how it can come about ("q:<question>" or "volunteer")."""
     out: dict[str, set[str]] = {f: set() for f in kb.findings}
     for q in kb.questions:
-        for f in q.possible_findings():
+        for f in q.possible_findings:
             out.setdefault(f, set()).add(f"q:{q.id}")
     for f in kb.findings.values():
         if f.volunteer:
@@ -51,7 +51,7 @@ def test_nothing_refers_to_a_missing_id(kb: Knowledge) -> None:
         if f.floor is not None and f.floor not in dispositions:
             problems.append(f"finding {f.id}: floor {f.floor}")
     for q in kb.questions:
-        problems += [f"question {q.id}: finding {f}" for f in q.possible_findings() if f not in findings]
+        problems += [f"question {q.id}: finding {f}" for f in q.possible_findings if f not in findings]
         problems += [f"question {q.id}: ask_if {f}" for f in condition_refs(q.ask_if) if f not in findings]
     pol = kb.policy
     problems += [f"policy: disposition {d}" for d in (pol.default, pol.unknown_floor, pol.stop_asking_at)
