@@ -167,23 +167,29 @@ def from_decimal(value: Any) -> Any:
 
 
 def error_code(exc: BaseException) -> str:
-    """A log-safe code for an exception: the AWS error code if any in its chain, else the innermost type name.
+    """A log-safe code for an exception, never its message (which can carry key values or request details).
 
-    Never the message (which can carry key values or request details).
+    Along the cause/context chain: an AWS error code if any (``ThrottlingException``), else the first botocore
+    exception (``EndpointConnectionError``), else the first exception that is not the SDK's wrapper.
     """
-    innermost: BaseException = exc
-    seen: set[int] = set()
+    chain: list[BaseException] = []
     current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        response = getattr(current, "response", None)
+    while current is not None and all(current is not c for c in chain):
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for e in chain:
+        response = getattr(e, "response", None)
         if isinstance(response, Mapping):
             code = response.get("Error", {}).get("Code")
             if isinstance(code, str) and code.isidentifier():
                 return code
-        innermost = current
-        current = current.__cause__ or current.__context__
-    return type(innermost).__name__
+    for e in chain:
+        if type(e).__module__.startswith("botocore"):
+            return type(e).__name__
+    for e in chain:
+        if type(e).__name__ != "PersistenceException":
+            return type(e).__name__
+    return type(exc).__name__
 
 
 class ResilientPersistence(AbstractPersistenceAdapter):  # type: ignore[misc]
@@ -235,3 +241,9 @@ class ResilientPersistence(AbstractPersistenceAdapter):  # type: ignore[misc]
 
     def expiry(self) -> int:
         return int(self.clock()) + self.ttl_days * 86_400
+
+
+def persistence_from_env() -> ResilientPersistence | None:
+    """What Lambda should pass to ``build_skill``: the DynamoDB adapter wrapped resiliently, or None."""
+    adapter = adapter_from_env()
+    return ResilientPersistence(adapter) if adapter is not None else None
