@@ -42,7 +42,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import types
 import wave
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -129,16 +128,7 @@ def machine() -> str:
 @contextlib.contextmanager
 def moto_dynamodb() -> Iterator[dict[str, str]]:
     """A moto server on 127.0.0.1 with the table created; yields the environment for the children.
-
-    CORS headers are for browsers and the only clients here are boto3, so the server runs with
-    MOTO_DISABLE_GLOBAL_CORS; where flask-cors (part of moto[server], not of this project's moto[dynamodb]) is
-    missing, a placeholder module satisfies moto's import, which is all it needs with CORS disabled."""
-    os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "1"
-    try:
-        import flask_cors  # noqa: F401
-    except ImportError:
-        sys.modules["flask_cors"] = types.ModuleType("flask_cors")
-        sys.modules["flask_cors"].CORS = None  # type: ignore[attr-defined]
+    (moto's server needs flask and flask-cors, both in requirements-dev.txt.)"""
     import logging
 
     import boto3
