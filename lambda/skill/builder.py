@@ -15,6 +15,7 @@ from ask_sdk_model import RequestEnvelope
 
 from skill import interceptors
 from skill.handlers import answers, errors, info, launch, navigation, settings
+from skill.persistence import ResilientPersistence
 
 log = logging.getLogger(__name__)
 logging.getLogger("skill").setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
@@ -23,9 +24,12 @@ logging.getLogger("skill").setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
 def build_skill(
     persistence_adapter: AbstractPersistenceAdapter | None = None, skill_id: str | None = None
 ) -> CustomSkill:
-    """The skill: handlers, interceptors, and an optional persistence adapter (None = session only).
+    """The skill: handlers, interceptors, and an optional persistence adapter (None = session only), always used
+    through ResilientPersistence (TTL stamped, Decimal handled, faults logged by code and survived).
     With skill_id set, the SDK refuses requests for any other skill."""
     persist = persistence_adapter is not None
+    if persistence_adapter is not None and not isinstance(persistence_adapter, ResilientPersistence):
+        persistence_adapter = ResilientPersistence(persistence_adapter)  # storage faults never break a turn
     sb = CustomSkillBuilder(persistence_adapter=persistence_adapter)
     sb.skill_id = skill_id  # type: ignore[assignment]  # the SDK annotates it as None only
     for handler in (

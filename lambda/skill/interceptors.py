@@ -3,8 +3,6 @@ the repeat cache and the speech rate."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import re
 from typing import Any
@@ -39,10 +37,6 @@ class LocaleInterceptor(AbstractRequestInterceptor):
         handler_input.attributes_manager.request_attributes["strings"] = strings_for(locale)
 
 
-def _digest(record: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
-
-
 class LoadInterceptor(AbstractRequestInterceptor):
     """At the start of a session, bring the stored record into the session: speech rate, an unfinished
     interview to offer to resume (or drop politely if it is from older knowledge), and last time's result."""
@@ -57,7 +51,7 @@ class LoadInterceptor(AbstractRequestInterceptor):
             return
         record = handler_input.attributes_manager.persistent_attributes or {}
         attrs = st.session(handler_input)
-        attrs["saved"] = _digest(record)
+        attrs["kept"] = bool(record)
         if record.get("rate") in ("slower", "faster"):
             attrs["rate"] = record["rate"]
         if isinstance(record.get("last"), dict):
@@ -98,8 +92,9 @@ class SpeechRateInterceptor(AbstractResponseInterceptor):
 
 
 class SaveInterceptor(AbstractResponseInterceptor):
-    """Store codes only: an unfinished interview, the speech rate, the last result. Written only when changed;
-    a failed write is retried on the next turn because the digest is updated only on success."""
+    """Store codes only: an unfinished interview, the speech rate, the last result. Written every turn (which also
+    renews the record's TTL, and retries a save that failed on an earlier turn); nothing is written for someone
+    who has nothing to keep."""
 
     def __init__(self, persist: bool) -> None:
         self.persist = persist
@@ -109,17 +104,16 @@ class SaveInterceptor(AbstractResponseInterceptor):
         if not self.persist or attrs.get("no_store"):
             return
         record = _record(handler_input)
-        digest = _digest(record)
-        if digest == attrs.get("saved"):
+        if not record and not attrs.get("kept"):
             return
         manager = handler_input.attributes_manager
         try:
             manager.persistent_attributes = record
-            manager.save_persistent_attributes()
-        except Exception as exc:  # keep going on session attributes
+            manager.save_persistent_attributes()  # ResilientPersistence logs a failure's code and carries on
+        except Exception as exc:  # an adapter without the wrapper: keep going on session attributes
             log.error("persistence.save_failed code=%s", type(exc).__name__)
             return
-        attrs["saved"] = digest
+        attrs["kept"] = bool(record)
 
 
 def _record(handler_input: HandlerInput) -> dict[str, Any]:

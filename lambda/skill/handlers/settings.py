@@ -48,7 +48,7 @@ def delete_data(handler_input: HandlerInput) -> Response:
     t = st.strings(handler_input)
     attrs = st.session(handler_input)
     st.set_pending(handler_input, None)
-    for key in ("stored", "last_stored", "saved"):
+    for key in ("stored", "last_stored", "kept"):
         attrs.pop(key, None)
     attrs["no_store"] = True
     if handler_input.attributes_manager.request_attributes.get("persist"):
