@@ -65,16 +65,14 @@ def _json_default(value: object) -> object:
 
 
 def user_id_of(request_envelope: RequestEnvelope) -> str:
-    try:
-        user_id = request_envelope.context.system.user.user_id
-    except AttributeError:
-        user_id = None
+    system = request_envelope.context.system if request_envelope.context else None
+    user_id = system.user.user_id if system and system.user else None
     if not isinstance(user_id, str) or not user_id:
         raise PersistenceException("no user id in the request envelope")
     return user_id
 
 
-class SqlitePersistenceAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
+class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
     """``AbstractPersistenceAdapter`` on one SQLite file, keyed per Alexa user id."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None, clock: Callable[[], float] = time.time) -> None:

@@ -154,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(verify=False if args.no_verify else None)
     if args.serve == "waitress":
-        import waitress  # type: ignore[import-untyped]
+        import waitress
 
         waitress.serve(app, host=args.host, port=args.port)
     else:

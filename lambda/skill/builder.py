@@ -30,7 +30,7 @@ def build_skill(
     persist = persistence_adapter is not None
     if persistence_adapter is not None and not isinstance(persistence_adapter, ResilientPersistence):
         persistence_adapter = ResilientPersistence(persistence_adapter)  # storage faults never break a turn
-    sb = CustomSkillBuilder(persistence_adapter=persistence_adapter)
+    sb = CustomSkillBuilder(persistence_adapter=persistence_adapter)  # type: ignore[arg-type]  # Optional in fact
     sb.skill_id = skill_id  # type: ignore[assignment]  # the SDK annotates it as None only
     for handler in (
         launch.LaunchHandler(),

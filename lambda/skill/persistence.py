@@ -99,7 +99,7 @@ def _dynamodb_resource(region: str) -> Any:
 
 
 @cache
-def _ttl_dynamodb_adapter_class() -> type[AbstractPersistenceAdapter]:
+def _ttl_dynamodb_adapter_class() -> Any:
     """``DynamoDbAdapter`` that keeps ``ttl`` as a top-level item attribute (where DynamoDB's TTL looks).
 
     Defined lazily: importing ``ask_sdk_dynamodb.adapter`` evaluates ``boto3.resource("dynamodb")`` as a default
@@ -107,7 +107,7 @@ def _ttl_dynamodb_adapter_class() -> type[AbstractPersistenceAdapter]:
     """
     from ask_sdk_dynamodb.adapter import DynamoDbAdapter
 
-    class TtlDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
+    class TtlDynamoDbAdapter(DynamoDbAdapter):
         def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
             table = self.dynamodb.Table(self.table_name)
             key = self.partition_keygen(request_envelope)
@@ -192,7 +192,7 @@ def error_code(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-class ResilientPersistence(AbstractPersistenceAdapter):  # type: ignore[misc]
+class ResilientPersistence(AbstractPersistenceAdapter):
     """Never lets storage break a turn: see the module docstring."""
 
     def __init__(
