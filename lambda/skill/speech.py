@@ -4,12 +4,17 @@ digits. Keeps a plain-text twin of what is said (for cards, the repeat cache, wo
 from __future__ import annotations
 
 import re
+from html import escape as _html_escape
 from html import unescape
-from xml.sax.saxutils import escape
 
 from skill.locale import Strings
 
 RATES = {"slower": "85%", "faster": "115%"}
+
+
+def escape(text: str) -> str:
+    """Text for an SSML element's content: &, < and > escaped (quotes are fine outside attributes)."""
+    return _html_escape(text, quote=False)
 _SPEAK = re.compile(r"^<speak>(.*)</speak>$", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,?!;:])")
