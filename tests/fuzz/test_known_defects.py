@@ -1,0 +1,67 @@
+"""Defects the conversation fuzzer found, pinned as minimal reproductions through the real lambda_handler.
+
+Each is ``xfail(strict=True)``: it fails today; once the skill is fixed it passes, strict xfail turns that into a
+failure, and whoever fixed it removes the marker (and flips the matching switch in test_conversation_fuzz.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+import lambda_function
+from skill.speech import ssml_to_text
+from triage import engine
+from triage.knowledge import load_knowledge
+
+USER = {"userId": "amzn1.ask.account.DEFECTUSER"}
+APP = {"applicationId": "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"}
+
+
+def _event(request: dict[str, Any], attributes: dict[str, Any], new: bool) -> dict[str, Any]:
+    return {
+        "version": "1.0",
+        "session": {"new": new, "sessionId": "amzn1.echo-api.session.defect", "application": APP,
+                    "attributes": attributes, "user": USER},
+        "context": {"System": {"application": APP, "user": USER, "device": {"deviceId": "amzn1.ask.device.D"}}},
+        "request": {"requestId": "amzn1.echo-api.request.defect", "timestamp": "2026-11-24T12:00:00Z",
+                    "locale": "en-US", **request},
+    }
+
+
+def _turn(request: dict[str, Any], attributes: dict[str, Any], new: bool = False) -> tuple[str, dict[str, Any]]:
+    raw = lambda_function.lambda_handler(json.loads(json.dumps(_event(request, attributes, new))), None)
+    speech = ssml_to_text(raw["response"].get("outputSpeech", {}).get("ssml", ""))
+    return speech, raw.get("sessionAttributes") or {}
+
+
+YES = {"type": "IntentRequest", "intent": {"name": "AMAZON.YesIntent", "confirmationStatus": "NONE", "slots": {}}}
+
+
+def test_start_over_in_the_same_session_keeps_the_emergency():
+    """The reference behaviour the defect below departs from (passes today)."""
+    _, attrs = _turn({"type": "LaunchRequest"}, {}, new=True)
+    speech, attrs = _turn(YES, attrs)  # yes: lost bladder or bowel control
+    assert "call 911 now" in speech.lower()
+    start_over = {"type": "IntentRequest",
+                  "intent": {"name": "AMAZON.StartOverIntent", "confirmationStatus": "NONE", "slots": {}}}
+    speech, attrs = _turn(start_over, attrs)
+    assert "call 911 now" in speech.lower()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "DEFECT: a LaunchRequest inside an open session (session.new=false, e.g. the person says 'open back numbness "
+    "helper' again mid-conversation) makes LaunchHandler start engine.new_state() and drops the red flags already "
+    "affirmed in that session; the next result can be less urgent than the emergency just given "
+    "(lambda/skill/handlers/launch.py LaunchHandler.handle: should carry red flags like engine.restart)."))
+def test_launch_in_an_open_session_keeps_red_flags():
+    kb = load_knowledge()
+    _, attrs = _turn({"type": "LaunchRequest"}, {}, new=True)
+    speech, attrs = _turn(YES, attrs)  # yes: lost bladder or bowel control -> emergency
+    assert "call 911 now" in speech.lower()
+    speech, attrs = _turn({"type": "LaunchRequest"}, attrs, new=False)
+    heard = engine.red_flags_heard(engine.check_state(attrs["interview"], kb), kb)
+    assert "loss_bladder_bowel" in heard, f"red flag dropped; Alexa said: {speech}"
+    assert "call 911 now" in speech.lower(), speech

@@ -1,0 +1,257 @@
+"""Privacy: scripted conversations through the simulator's script mode (full paths, volunteered symptoms,
+durations, "I don't know", explain a cause, speech rate, stop mid-way and resume, delete my data), with DEBUG
+logging captured for every logger, and with each persistence the product ships (DynamoDB through
+``adapter_from_env`` on moto, and the embedded SQLite store).
+
+Asserted: no log record (message, args, exception text) carries a slot value, a spoken answer, an answer code,
+a user id, a device id, a session id, a request id or the access token; persisted records hold only codes
+(knowledge ids, disposition ids, ISO dates and durations, the state's v/kb/events/carried structure, the rate),
+the partition key and the TTL attribute.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import logging
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from skill.persistence import ResilientPersistence, adapter_from_env
+from tools.sqlite_persistence import SqlitePersistenceAdapter
+from triage.knowledge import load_knowledge
+
+ROOT = Path(__file__).resolve().parents[2]
+KB = load_knowledge()
+TABLE = "privacy-test-table"
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+ISO_DURATION = re.compile(r"^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?"
+                          r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$", re.ASCII)
+
+# Product loggers, and (with root) the AWS/HTTP libraries underneath. moto is the test double: left out.
+PRODUCT_LOGGERS = ["skill", "triage", "tools", "lambda_function", "ask_sdk_core", "ask_sdk_runtime",
+                   "ask_sdk_model", "ask_sdk_dynamodb"]
+LIBRARY_LOGGERS = ["", "botocore", "boto3", "urllib3", "s3transfer"]  # "" = root
+
+# Conversations, one Alexa user each (user ids differ so every stored record is checked).
+SCRIPTS: dict[str, list[str]] = {
+    "stenosis_full_path": [
+        "open back numbness helper", "no", "no", "no", "no", "no", "no", "no", "two months", "no", "my legs", "yes",
+        "no", "no", "no", "no", "yes", "yes", "what is spinal stenosis", "no"],
+    "volunteered_and_unknowns": [
+        "open back numbness helper", "I have a rash on my back", "I don't know", "I'm not sure", "no", "no", "no",
+        "I have diabetes", "about three weeks", "no", "hands and feet", "I'm not sure", "no", "no", "yes",
+        "what is shingles", "speak slower", "what is peripheral neuropathy", "stop"],
+    "emergency_volunteered": ["open back numbness helper", "no", "no", "I wet myself", "yes", "no"],
+    "temporary_then_last_time": [
+        "open back numbness helper", "no", "no", "no", "no", "no", "no", "no", "a few hours", "yes",
+        "sleeping in an awkward position", "no", "no", "open back numbness helper", "what did you tell me last time",
+        "stop"],
+    "stopped_midway_then_resumed_then_stopped": [
+        "open back numbness helper", "no", "no", "no", "I fell off a ladder", "go back", "start over", "stop",
+        "open back numbness helper", "yes", "no", "speak faster", "six weeks", "stop"],
+    "unfinished_left_stored": ["open back numbness helper", "no", "no", "no", "no", "no", "no", "no", "five days",
+                               "stop"],
+    "deleted": ["open back numbness helper", "no", "delete my data", "yes", "stop"],
+}
+EXPECT_STORED = {"interview", "rate", "last"}  # across all records, each kind appears at least once
+
+
+def _user(name: str) -> str:
+    return f"amzn1.ask.account.PRIVACY-{name.upper().replace('_', '-')}"
+
+
+def _secrets(exchanges: list[tuple[dict[str, Any], dict[str, Any]]], lines: list[str]) -> set[str]:
+    """What must never be logged: ids, tokens, what was said (utterances, slot values) and the answer codes."""
+    found: set[str] = set()
+    for event, reply in exchanges:
+        system = event["context"]["System"]
+        found |= {system["user"]["userId"], system["device"]["deviceId"], system["apiAccessToken"],
+                  event["request"]["requestId"]}
+        if "session" in event:
+            found.add(event["session"]["sessionId"])
+        for slot in ((event["request"].get("intent") or {}).get("slots") or {}).values():
+            if slot.get("value"):
+                found.add(slot["value"])
+            for authority in (slot.get("resolutions") or {}).get("resolutionsPerAuthority") or []:
+                found |= {v["value"]["id"] for v in authority.get("values") or []}
+        state = (reply.get("sessionAttributes") or {}).get("interview") or {}
+        for e in state.get("events") or []:  # the answer (not the question id): a value, or a volunteered finding
+            answer = e[2] if e[0] == "a" else e[1] if e[0] == "v" else "no"
+            if answer not in ("yes", "no"):
+                found.add(answer)
+        found |= set(state.get("carried") or [])
+    found |= {line for line in lines if len(line) > 3 and line not in ("stop", "yeah", "nope")}
+    return {s for s in found if len(s) >= 3}
+
+
+def _leaks(records: list[logging.LogRecord], secrets: set[str]) -> list[str]:
+    leaks = []
+    for r in records:
+        if r.name.startswith("moto"):
+            continue
+        text = f"{r.getMessage()} {r.args!r} {r.exc_text or ''}".lower()
+        leaks += [f"{r.name}: {s!r} in {text[:300]!r}" for s in secrets if s.lower() in text]
+    return leaks
+
+
+def _debug_everything(caplog: pytest.LogCaptureFixture, names: list[str]) -> None:
+    for name in names:
+        caplog.set_level(logging.DEBUG, logger=name or None)
+
+
+def _run_all(run_scripted, persistence: Any) -> tuple[set[str], int]:
+    secrets: set[str] = set()
+    turns = 0
+    for name, lines in SCRIPTS.items():
+        done = run_scripted(lines, locale="en-GB" if "temporary" in name else "en-US", persistence=persistence,
+                            user_id=_user(name))
+        assert "[error]" not in done.transcript, done.transcript
+        secrets |= _secrets(done.exchanges, lines)
+        turns += len(done.exchanges)
+    return secrets, turns
+
+
+def _check_codes_only(record: dict[str, Any]) -> set[str]:
+    """Every value in a stored record is a code; returns the kinds present."""
+    assert set(record) <= EXPECT_STORED, record
+    questions = KB.questions_by_id
+    if "interview" in record:
+        state = record["interview"]
+        assert set(state) <= {"v", "kb", "events", "carried"} and state["v"] == 1 and state["kb"] == KB.version
+        for event in state["events"]:
+            kind, qid = event[0], event[1]
+            if kind == "a":
+                q = questions[qid]
+                value = event[2]
+                allowed = {"yes", "no"} | {o.id for o in q.options}
+                assert value in allowed or (q.type == "duration" and ISO_DURATION.match(value)), event
+            elif kind == "u":
+                assert qid in questions and len(event) == 2, event
+            else:
+                assert kind == "v" and qid in KB.findings and len(event) == 2, event
+        assert all(f in KB.findings and KB.findings[f].red_flag for f in state.get("carried", [])), state
+    if "rate" in record:
+        assert record["rate"] in ("slower", "faster"), record
+    if "last" in record:
+        last = record["last"]
+        assert set(last) == {"disposition", "categories", "date"}, last
+        assert last["disposition"] in KB.dispositions and ISO_DATE.match(last["date"]), last
+        assert set(last["categories"]) <= {c.id for c in KB.categories}, last
+    return set(record)
+
+
+# --- logs ----------------------------------------------------------------------------------------------------------
+
+def test_no_personal_data_in_product_logs_without_persistence(run_scripted, caplog):
+    _debug_everything(caplog, PRODUCT_LOGGERS + LIBRARY_LOGGERS)
+    secrets, turns = _run_all(run_scripted, None)
+    assert turns > 60 and len(secrets) > 60
+    assert caplog.records, "the skill logs event names"
+    assert _leaks(caplog.records, secrets) == []
+
+
+def test_no_personal_data_in_logs_or_sqlite_records(run_scripted, caplog, tmp_path):
+    _debug_everything(caplog, PRODUCT_LOGGERS + LIBRARY_LOGGERS)
+    store = SqlitePersistenceAdapter(tmp_path / "skill.sqlite3")
+    try:
+        secrets, _ = _run_all(run_scripted, ResilientPersistence(store))
+    finally:
+        store.close()
+    assert _leaks(caplog.records, secrets) == []
+    with contextlib.closing(sqlite3.connect(tmp_path / "skill.sqlite3")) as db:
+        rows = db.execute("SELECT user_id, body, expires FROM attributes").fetchall()
+    users = {_user(name) for name in SCRIPTS}
+    kinds: set[str] = set()
+    for user_id, body, expires in rows:
+        assert user_id in users and isinstance(expires, int) and expires > 0
+        kinds |= _check_codes_only(json.loads(body))
+    assert kinds == EXPECT_STORED, kinds
+    assert _user("deleted") not in {r[0] for r in rows}, "delete my data leaves nothing"
+    assert len(rows) == len(SCRIPTS) - 1
+
+
+@pytest.fixture
+def dynamodb(monkeypatch: pytest.MonkeyPatch):
+    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "DATA_TTL_DAYS", "SKILL_ID"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("TABLE_NAME", TABLE)
+    with mock_aws():
+        resource = boto3.resource("dynamodb", region_name="us-east-1")
+        resource.create_table(TableName=TABLE, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                              BillingMode="PAY_PER_REQUEST")
+        yield resource
+
+
+def _items(resource: Any) -> list[dict[str, Any]]:
+    from skill.persistence import from_decimal
+
+    return [from_decimal(item) for item in resource.Table(TABLE).scan()["Items"]]
+
+
+def _check_items(items: list[dict[str, Any]], require_ttl: bool = True) -> None:
+    users = {_user(name) for name in SCRIPTS}
+    kinds: set[str] = set()
+    for item in items:
+        assert set(item) <= {"id", "attributes", "ttl"} and item["id"] in users, item
+        if require_ttl:
+            assert isinstance(item.get("ttl"), int) and item["ttl"] > 0, f"no TTL on the stored record: {item}"
+        kinds |= _check_codes_only(item["attributes"])
+    assert kinds == EXPECT_STORED, kinds
+    assert _user("deleted") not in {i["id"] for i in items}
+    assert len(items) == len(SCRIPTS) - 1
+
+
+def test_no_personal_data_in_product_logs_or_dynamodb_records(run_scripted, caplog, dynamodb):
+    """Product loggers at DEBUG, root and the AWS libraries at their default (WARNING): what a Lambda with
+    LOG_LEVEL=DEBUG emits."""
+    _debug_everything(caplog, PRODUCT_LOGGERS)
+    adapter = adapter_from_env()  # TABLE_NAME is set: the DynamoDB adapter the Lambda uses
+    assert adapter is not None
+    secrets, _ = _run_all(run_scripted, ResilientPersistence(adapter))
+    assert _leaks(caplog.records, secrets) == []
+    _check_items(_items(dynamodb))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "DEFECT (privacy, logging): with DEBUG enabled for every logger (root at DEBUG), boto3/botocore log each "
+    "DynamoDB call with its parameters and bodies: the partition key (the Alexa user id) and the stored answer "
+    "codes appear in boto3.resources.action ('Calling dynamodb:get_item with {... Key: {id: <user id>}}') and "
+    "botocore.endpoint/parsers records. The product sets only the 'skill' logger from LOG_LEVEL and never caps "
+    "the boto3/botocore/urllib3 loggers (lambda/skill/persistence.py _dynamodb_resource could pin them to "
+    "WARNING), so turning on root DEBUG in Lambda to debug an incident writes user ids to CloudWatch."))
+def test_no_personal_data_in_any_log_with_dynamodb_even_botocore_at_debug(run_scripted, caplog, dynamodb):
+    _debug_everything(caplog, PRODUCT_LOGGERS + LIBRARY_LOGGERS)
+    adapter = adapter_from_env()
+    secrets, _ = _run_all(run_scripted, ResilientPersistence(adapter))
+    assert _leaks(caplog.records, secrets) == []
+
+
+def test_the_lambda_entry_point_stores_codes_only_with_a_ttl(dynamodb, run_scripted, caplog):
+    """The deployed wiring (lambda_function with TABLE_NAME set), not a hand-built adapter: records carry the TTL
+    and codes only. (Was a defect until 91be3b5: the Lambda stored records without ``ttl``.)"""
+    _debug_everything(caplog, PRODUCT_LOGGERS)
+    spec = importlib.util.spec_from_file_location("lambda_function_privacy", ROOT / "lambda" / "lambda_function.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # a fresh copy: builds its skill from the environment (TABLE_NAME set)
+    for name, lines in SCRIPTS.items():
+        done = run_scripted(lines, user_id=_user(name), transport=lambda event: module.lambda_handler(event, None))
+        assert "[error]" not in done.transcript, done.transcript
+    items = _items(dynamodb)
+    assert items, "the Lambda stored nothing"
+    _check_items(items, require_ttl=True)
+    secrets = {_user(name) for name in SCRIPTS} | {"amzn1.ask.device.PRIVACY-TEST-DEVICE-0001"}
+    assert _leaks(caplog.records, secrets) == []

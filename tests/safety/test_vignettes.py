@@ -1,0 +1,119 @@
+"""Safety evaluation over the clinical vignettes (tests/safety/vignettes.yaml), run through the simulator's script
+mode by benchmarks/safety_eval.py. Asserted: emergency and immediate recall 100%, under-triage 0. Reported (and only
+held above a sanity floor): exact-disposition and top-category accuracy."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from triage.knowledge import load_knowledge
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTICLE = re.sub(r"\s+", " ", (ROOT / "knowledge" / "article.txt").read_text("utf-8"))
+LOCALES = {"en-US", "en-GB", "en-CA", "en-AU", "en-IN"}
+KB = load_knowledge()
+
+# Sanity floors, not targets. The vignettes are written from the same article as the knowledge, so a sound build
+# matches (nearly) all of them; these floors leave room for a vignette a clinician disputes without blocking CI,
+# yet a broken disposition mapping or category ranking (chance level is 20% for five dispositions, 33% for three
+# categories) fails at once. Safety itself (recall, under-triage) is asserted exactly, below.
+EXACT_FLOOR = 0.85
+CATEGORY_FLOOR = 0.75
+
+
+def _mismatches(outcomes: list[Any]) -> str:
+    return "\n".join(
+        f"{o.id}: expected {o.expected}/{o.expected_category}, got {o.got}/{o.got_category}\n{o.transcript[-600:]}"
+        for o in outcomes if o.got != o.expected or o.got_category != o.expected_category
+    )
+
+
+def test_vignettes_are_well_formed_and_quote_the_article(safety_eval):
+    vignettes = safety_eval.load_vignettes()
+    assert len(vignettes) >= 40
+    ids = [v["id"] for v in vignettes]
+    assert len(ids) == len(set(ids))
+    categories = {c.id for c in KB.categories} | {"none"}
+    for v in vignettes:
+        assert set(v) <= {"id", "locale", "say", "expect", "source"}, v["id"]
+        assert v.get("locale", "en-US") in LOCALES, v["id"]
+        assert v["say"][0] == "open back numbness helper" and all(isinstance(u, str) and u for u in v["say"]), v
+        assert v["expect"]["disposition"] in KB.dispositions, v["id"]
+        assert v["expect"]["category"] in categories, v["id"]
+        assert re.sub(r"\s+", " ", v["source"]) in ARTICLE, f"{v['id']}: source is not verbatim from the article"
+
+
+def test_vignettes_cover_every_cause_red_flag_warning_sign_locale_and_unknown(safety_eval, outcomes):
+    vignettes = {v["id"]: v for v in safety_eval.load_vignettes()}
+    assert {o.locale for o in outcomes} == LOCALES
+    heard = {f for o in outcomes for f in o.findings}
+    warning = [f.id for f in KB.findings.values() if f.floor and f.warning]  # red flags and warning signs
+    assert set(warning) <= heard, f"not covered: {set(warning) - heard}"
+    for cause in KB.causes.values():
+        assert heard & set(cause.features), f"no vignette points to {cause.id}"
+    expected = {v["expect"]["disposition"] for v in vignettes.values()}
+    assert expected == set(KB.dispositions)
+    assert {v["expect"]["category"] for v in vignettes.values()} == {c.id for c in KB.categories} | {"none"}
+    # "I don't know" to a red flag (twice: the floor) and to other questions
+    assert sum("DontKnowIntent" in o.transcript for o in outcomes) >= 4
+    # red flags volunteered mid-interview (after at least one answer), for the emergency and the others
+    volunteered = set()
+    for o in outcomes:
+        turns = [t for t in o.transcript.split("\n> ") if t.strip()]
+        for turn in turns[2:]:
+            match = re.search(r"\[intent\] VolunteerSymptomIntent \(symptom=.* -> (\w+)\)", turn)
+            if match and KB.findings[match.group(1)].red_flag:
+                volunteered.add(match.group(1))
+    assert volunteered == {f.id for f in KB.red_flags}, volunteered
+
+
+def test_scripts_are_understood_as_written(outcomes):
+    """Every utterance fits the conversation (no "Sorry..."), so each vignette tests the path it claims."""
+    bad = {o.id: o.misheard for o in outcomes if o.misheard}
+    assert not bad, bad
+
+
+def test_no_emergency_or_immediate_case_is_missed_and_nothing_is_under_triaged(safety_eval, outcomes):
+    m = safety_eval.metrics(outcomes)
+    assert m["emergency_recall"][1] >= 8 and m["immediate_recall"][1] >= 8
+    assert m["emergency_recall"][0] == m["emergency_recall"][1], _mismatches(outcomes)
+    assert m["immediate_recall"][0] == m["immediate_recall"][1], _mismatches(outcomes)
+    assert m["under"] == [], _mismatches(outcomes)
+    assert m["no_result"] == [], m["no_result"]
+
+
+def test_card_and_stored_result_agree(safety_eval, outcomes):
+    assert safety_eval.metrics(outcomes)["inconsistent"] == []
+
+
+def test_accuracy_above_sanity_floor(safety_eval, outcomes):
+    m = safety_eval.metrics(outcomes)
+    exact, category = m["exact"][0] / m["exact"][1], m["category"][0] / m["category"][1]
+    assert exact >= EXACT_FLOOR, _mismatches(outcomes)
+    assert category >= CATEGORY_FLOOR, _mismatches(outcomes)
+
+
+def test_the_evaluation_detects_under_triage(safety_eval):
+    """The scorer is not vacuous: a vignette whose words deny the red flag its expectation names is counted as
+    under-triaged and as a missed emergency."""
+    wrong = {"id": "X-denied", "say": ["open back numbness helper", "no", "no", "no", "no", "no", "no", "no",
+                                       "a few hours", "yes", "a tight belt"],
+             "expect": {"disposition": "emergency", "category": "nerve_compression"}, "source": "-"}
+    outcome = safety_eval.run_vignette(wrong)
+    assert outcome.got == "self_care" and outcome.got_category == "temporary"
+    m = safety_eval.metrics([outcome])
+    assert m["under"] == ["X-denied"] and m["emergency_recall"] == (0, 1)
+    assert not safety_eval.safe([outcome])
+
+
+def test_report_script_prints_the_figures_and_the_reference():
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "safety_eval.py")], capture_output=True,
+                          text=True, timeout=120, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for label in ("emergency recall", "immediate recall", "exact-disposition accuracy", "under-triage",
+                  "over-triage", "top-category accuracy", "Semigran et al., BMJ 2015", "57%", "80%"):
+        assert label in done.stdout, label
