@@ -65,3 +65,18 @@ def test_launch_in_an_open_session_keeps_red_flags():
     heard = engine.red_flags_heard(engine.check_state(attrs["interview"], kb), kb)
     assert "loss_bladder_bowel" in heard, f"red flag dropped; Alexa said: {speech}"
     assert "call 911 now" in speech.lower(), speech
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "DEFECT: skill.builder.invoke answers a request the SDK cannot deserialise (e.g. a request type newer than "
+    "ask-sdk-model) with {'version': '1.0', 'response': {}} and no sessionAttributes, even inside an open session. "
+    "Alexa hands back only what the last reply carried, so the next request arrives with empty attributes: the "
+    "interview and its affirmed red flags are gone mid-session, the next 'no' is taken as an answer to a fresh "
+    "first question, and a later result can be below the emergency already given (found by the nightly fuzz run). "
+    "Fix: echo event['session']['attributes'] in that fallback."))
+def test_an_unreadable_request_in_a_session_keeps_the_session_attributes():
+    _, attrs = _turn({"type": "LaunchRequest"}, {}, new=True)
+    speech, attrs = _turn(YES, attrs)  # emergency
+    assert "call 911 now" in speech.lower() and attrs.get("interview")
+    raw = lambda_function.lambda_handler(_event({"type": "Some.FutureRequest"}, attrs, new=False), None)
+    assert raw.get("sessionAttributes") == attrs
