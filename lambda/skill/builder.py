@@ -75,7 +75,13 @@ def invoke(skill: CustomSkill, event: dict[str, Any], context: Any = None) -> di
         envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
     except (SerializationException, TypeError, ValueError):
         log.warning("request.unreadable")
-        return {"version": "1.0", "response": {}}
+        # hand the session back unchanged: Alexa returns only what the last reply carried
+        session = event.get("session") if isinstance(event, dict) else None
+        attributes = session.get("attributes") if isinstance(session, dict) else None
+        reply: dict[str, Any] = {"version": "1.0", "response": {}}
+        if isinstance(attributes, dict) and attributes:
+            reply["sessionAttributes"] = attributes
+        return reply
     response = skill.invoke(request_envelope=envelope, context=context)
     serialized = skill.serializer.serialize(response)
     assert isinstance(serialized, dict)

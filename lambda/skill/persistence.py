@@ -65,6 +65,7 @@ def adapter_from_env(dynamodb_resource: Any = None) -> AbstractPersistenceAdapte
     table_name = os.environ.get("TABLE_NAME", "").strip()
     if not table_name:
         return None
+    quiet_aws_sdk_logs()
     region = region_from_env()
     if region is None:
         raise ValueError("TABLE_NAME is set but neither AWS_REGION nor AWS_DEFAULT_REGION is")
@@ -84,6 +85,15 @@ def adapter_from_env(dynamodb_resource: Any = None) -> AbstractPersistenceAdapte
         dynamodb_resource=dynamodb_resource,
     )
     return adapter
+
+
+def quiet_aws_sdk_logs() -> None:
+    """boto3/botocore log every call's parameters at DEBUG, and those hold the partition key (the Alexa user id)
+    and stored codes. Keep them at WARNING or above even when someone turns the root logger to DEBUG."""
+    for name in ("boto3", "botocore", "urllib3", "s3transfer"):
+        library = logging.getLogger(name)
+        if library.getEffectiveLevel() < logging.WARNING:
+            library.setLevel(logging.WARNING)
 
 
 def _dynamodb_resource(region: str) -> Any:

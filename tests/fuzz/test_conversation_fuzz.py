@@ -65,14 +65,6 @@ UNKNOWN_INTENTS = ["AMAZON.PauseIntent", "AMAZON.ResumeIntent", "AMAZON.NextInte
 LOCALES = ["en-US", "en-GB", "en-CA", "en-AU", "en-IN", "fr-FR", None]
 ENDING_INTENTS = {"AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent"}
 FINAL_OFFERS = {"result", "anything", "emergency"}
-# Known defect (tests/fuzz/test_known_defects.py::test_launch_in_an_open_session_keeps_red_flags): a LaunchRequest
-# inside an open session (session.new false) starts a fresh interview and drops the red flags already affirmed.
-# Until it is fixed the machine treats such a launch as the start of a new interview; set True once fixed.
-LAUNCH_IN_SESSION_KEEPS_RED_FLAGS = False
-# Known defect (test_known_defects.py::test_an_unreadable_request_in_a_session_keeps_the_session_attributes): the
-# reply to a request the SDK cannot read carries no sessionAttributes, so the device's next request comes with none
-# and the interview (red flags included) is lost mid-session. Until fixed, such a reply starts a new interview here.
-UNREADABLE_REPLY_KEEPS_ATTRIBUTES = False
 
 RED_FLAGS = {f.id: KB.level(f.floor) for f in KB.red_flags if f.floor}
 RED_FLAG_QUESTIONS = [q for q in KB.questions if q.is_red_flag]
@@ -232,10 +224,6 @@ class Conversations(RuleBasedStateMachine):
             )
             assert allowed, f"session ended after {kind} {intent} (pending={pending_before}): {speech}"
         attributes = raw.get("sessionAttributes") or {}
-        if "sessionAttributes" not in raw and not UNREADABLE_REPLY_KEEPS_ATTRIBUTES:
-            self.floor, self.floor_why = -1, ""  # known defect: the state is not handed back
-        if kind == "LaunchRequest" and not LAUNCH_IN_SESSION_KEEPS_RED_FLAGS:
-            self.floor, self.floor_why = -1, ""  # known defect: test_launch_in_an_open_session_keeps_red_flags
         # P4 (a): the affirmation this turn made, from what the person said to what they were asked
         slots = (body.get("intent") or {}).get("slots") or {}
         if intent == "AMAZON.YesIntent" and not self.new and self.asked is not None and self.asked.is_red_flag:

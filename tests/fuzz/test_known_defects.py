@@ -1,15 +1,12 @@
 """Defects the conversation fuzzer found, pinned as minimal reproductions through the real lambda_handler.
 
-Each is ``xfail(strict=True)``: it fails today; once the skill is fixed it passes, strict xfail turns that into a
-failure, and whoever fixed it removes the marker (and flips the matching switch in test_conversation_fuzz.py).
+They were pinned as strict xfails when found and are fixed now: these are their regression tests.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
-
-import pytest
 
 import lambda_function
 from skill.speech import ssml_to_text
@@ -51,11 +48,6 @@ def test_start_over_in_the_same_session_keeps_the_emergency():
     assert "call 911 now" in speech.lower()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "DEFECT: a LaunchRequest inside an open session (session.new=false, e.g. the person says 'open back numbness "
-    "helper' again mid-conversation) makes LaunchHandler start engine.new_state() and drops the red flags already "
-    "affirmed in that session; the next result can be less urgent than the emergency just given "
-    "(lambda/skill/handlers/launch.py LaunchHandler.handle: should carry red flags like engine.restart)."))
 def test_launch_in_an_open_session_keeps_red_flags():
     kb = load_knowledge()
     _, attrs = _turn({"type": "LaunchRequest"}, {}, new=True)
@@ -67,13 +59,6 @@ def test_launch_in_an_open_session_keeps_red_flags():
     assert "call 911 now" in speech.lower(), speech
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "DEFECT: skill.builder.invoke answers a request the SDK cannot deserialise (e.g. a request type newer than "
-    "ask-sdk-model) with {'version': '1.0', 'response': {}} and no sessionAttributes, even inside an open session. "
-    "Alexa hands back only what the last reply carried, so the next request arrives with empty attributes: the "
-    "interview and its affirmed red flags are gone mid-session, the next 'no' is taken as an answer to a fresh "
-    "first question, and a later result can be below the emergency already given (found by the nightly fuzz run). "
-    "Fix: echo event['session']['attributes'] in that fallback."))
 def test_an_unreadable_request_in_a_session_keeps_the_session_attributes():
     _, attrs = _turn({"type": "LaunchRequest"}, {}, new=True)
     speech, attrs = _turn(YES, attrs)  # emergency

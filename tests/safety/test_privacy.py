@@ -225,13 +225,6 @@ def test_no_personal_data_in_product_logs_or_dynamodb_records(run_scripted, capl
     _check_items(_items(dynamodb))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "DEFECT (privacy, logging): with DEBUG enabled for every logger (root at DEBUG), boto3/botocore log each "
-    "DynamoDB call with its parameters and bodies: the partition key (the Alexa user id) and the stored answer "
-    "codes appear in boto3.resources.action ('Calling dynamodb:get_item with {... Key: {id: <user id>}}') and "
-    "botocore.endpoint/parsers records. The product sets only the 'skill' logger from LOG_LEVEL and never caps "
-    "the boto3/botocore/urllib3 loggers (lambda/skill/persistence.py _dynamodb_resource could pin them to "
-    "WARNING), so turning on root DEBUG in Lambda to debug an incident writes user ids to CloudWatch."))
 def test_no_personal_data_in_any_log_with_dynamodb_even_botocore_at_debug(run_scripted, caplog, dynamodb):
     _debug_everything(caplog, PRODUCT_LOGGERS + LIBRARY_LOGGERS)
     adapter = adapter_from_env()

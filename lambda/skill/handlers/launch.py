@@ -30,7 +30,9 @@ class LaunchHandler(AbstractRequestHandler):
         intro = Speech(t).say("welcome")
         if attrs.pop("stale", False):
             intro = Speech(t).say("stale_state").say("welcome")
-        return respond(handler_input, engine.new_state(st.kb()), intro)
+        # "open ..." again inside an open session starts afresh but, like start over, keeps affirmed red flags
+        state = engine.restart(st.interview(handler_input), st.kb()) if attrs.get("interview") else None
+        return respond(handler_input, state or engine.new_state(st.kb()), intro)
 
 
 def resume(handler_input: HandlerInput, accept: bool) -> Response:
