@@ -450,3 +450,12 @@ def test_non_string_durations_fail(value: Any) -> None:
 def test_duration_answer_sets_the_finding(kb: Knowledge, value: str, finding: str) -> None:
     state = engine.answer(_at(kb, "duration"), kb, value)
     assert finding in engine.findings(state, kb)
+
+
+def test_durations_accept_only_ascii_digits() -> None:
+    from triage.durations import parse_duration
+
+    assert parse_duration("P3D") == 3 * 86400
+    for junk in ("P\u0663D", "P\uff12W", "PT\u0661H"):
+        with pytest.raises(ValueError):
+            parse_duration(junk)
