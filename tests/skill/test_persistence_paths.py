@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -16,7 +17,9 @@ from .conftest import Conversation
 
 @pytest.fixture
 def store(tmp_path):
-    return SqlitePersistenceAdapter(path=tmp_path / "skill.sqlite3")
+    adapter = SqlitePersistenceAdapter(path=tmp_path / "skill.sqlite3")
+    yield adapter
+    adapter.close()
 
 
 @pytest.fixture
@@ -56,7 +59,7 @@ def test_an_interview_stored_under_older_knowledge_is_dropped_politely(talk, sto
     first.launch()
     first.no()
     first.session_ended()
-    with sqlite3.connect(tmp_path / "skill.sqlite3") as db:
+    with closing(sqlite3.connect(tmp_path / "skill.sqlite3")) as db, db:
         (raw,) = db.execute("SELECT body FROM attributes").fetchone()
         record = json.loads(raw)
         record["interview"]["kb"] = "2020-01-01.0"
@@ -73,6 +76,6 @@ def test_last_time_s_advice_is_remembered_as_codes(talk, tmp_path):
     first.no()
     turn = talk().intent("LastResultIntent")
     assert "my advice was: This could be an emergency." in turn.speech
-    with sqlite3.connect(tmp_path / "skill.sqlite3") as db:
+    with closing(sqlite3.connect(tmp_path / "skill.sqlite3")) as db:
         (raw,) = db.execute("SELECT body FROM attributes").fetchone()
     assert json.loads(raw)["last"]["disposition"] == "emergency"
