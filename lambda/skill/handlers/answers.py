@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import functools
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
@@ -17,17 +19,25 @@ from skill.speech import Speech
 from triage import engine
 from triage.engine import NO, YES, Result
 
+Handle = Callable[[Any, HandlerInput], Response]
 
-def new_session(handler_input: HandlerInput) -> bool:
-    """An answer that opens a session answers nothing the person has heard: start properly instead."""
-    session = handler_input.request_envelope.session
-    return bool(session is None or session.new)
+
+def opens_properly(handle: Handle) -> Handle:
+    """An answer that opens a session ("ask back numbness helper: yes") answers nothing the person has heard:
+    start the interview properly instead, with the welcome and the first question."""
+
+    @functools.wraps(handle)
+    def wrapper(self: Any, handler_input: HandlerInput) -> Response:
+        session = handler_input.request_envelope.session
+        if session is None or session.new:
+            return launch.LaunchHandler().handle(handler_input)
+        return handle(self, handler_input)
+
+    return wrapper
 
 
 def answer(handler_input: HandlerInput, value: str) -> Response:
     """Apply an answer to the open question; anything that doesn't fit is re-asked, never lost."""
-    if new_session(handler_input):
-        return launch.LaunchHandler().handle(handler_input)
     t = st.strings(handler_input)
     kb = st.kb()
     state = st.interview(handler_input)
@@ -51,6 +61,7 @@ class YesHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_intent_name("AMAZON.YesIntent")(handler_input))
 
+    @opens_properly
     def handle(self, handler_input: HandlerInput) -> Response:
         pending = st.pending(handler_input)
         if pending == "resume":
@@ -74,6 +85,7 @@ class NoHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_intent_name("AMAZON.NoIntent")(handler_input))
 
+    @opens_properly
     def handle(self, handler_input: HandlerInput) -> Response:
         t = st.strings(handler_input)
         pending = st.pending(handler_input)
@@ -97,9 +109,8 @@ class DontKnowHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_intent_name("DontKnowIntent")(handler_input))
 
+    @opens_properly
     def handle(self, handler_input: HandlerInput) -> Response:
-        if new_session(handler_input):
-            return launch.LaunchHandler().handle(handler_input)
         t = st.strings(handler_input)
         kb = st.kb()
         state = st.interview(handler_input)
@@ -119,12 +130,11 @@ class DurationHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_intent_name("DurationIntent")(handler_input))
 
+    @opens_properly
     def handle(self, handler_input: HandlerInput) -> Response:
         t = st.strings(handler_input)
         q = engine.current_question(st.interview(handler_input), st.kb())
         value = raw_value(handler_input, "duration")
-        if new_session(handler_input):
-            return launch.LaunchHandler().handle(handler_input)
         if q is None or q.type != "duration" or st.pending(handler_input):
             return continue_after(handler_input, Speech(t).say("not_an_answer"), guide=True)
         if value is None:
@@ -143,6 +153,7 @@ class ChoiceHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return any(is_intent_name(name)(handler_input) for name in self.SLOTS)
 
+    @opens_properly
     def handle(self, handler_input: HandlerInput) -> Response:
         t = st.strings(handler_input)
         kb = st.kb()
@@ -151,8 +162,6 @@ class ChoiceHandler(AbstractRequestHandler):
         value = resolved_id(handler_input, slot_name)
         state = st.interview(handler_input)
         q = engine.current_question(state, kb)
-        if new_session(handler_input):
-            return launch.LaunchHandler().handle(handler_input)
         if q is not None and q.slot_type == slot_type and not st.pending(handler_input):
             if value is None:
                 return continue_after(handler_input, Speech(t).say("choice_no_match"), guide=True)
