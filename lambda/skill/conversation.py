@@ -14,7 +14,7 @@ from ask_sdk_model.ui import SimpleCard
 
 from skill import state as st
 from skill.locale import Strings
-from skill.speech import Speech, word_count
+from skill.speech import Speech, fill, word_count
 from triage import engine
 from triage.engine import Ask, Result
 from triage.knowledge import Knowledge
@@ -193,7 +193,8 @@ def summary_card(t: Strings, kb: Knowledge, res: Result) -> SimpleCard:
     """The full summary for the Alexa app, to show a doctor or carer."""
     number = t.emergency_number
     report = explain(res, kb)
-    lines = [f"{t['card_advice']}: {report.headline} {report.action.format(emergency_number=number)}"]
+    action = fill(report.action, {"emergency_number": number})
+    lines = [f"{t['card_advice']}: {report.headline} {action}"]
     if report.why:
         lines.append(f"{t['card_why']}: " + "; ".join(report.why) + ".")
     lines += ["", f"{t['card_causes']}:"]
@@ -207,7 +208,7 @@ def summary_card(t: Strings, kb: Knowledge, res: Result) -> SimpleCard:
             line += " (because " + "; ".join(cat.reasons) + ")"
         lines.append(line)
     lines += ["", *watch_lines(t, report.watch_list, report.unsure, report.prompt_signs), ""]
-    lines.append(t["card_disclaimer"].format(emergency_number=number))
+    lines.append(fill(t["card_disclaimer"], {"emergency_number": number}))
     return SimpleCard(title=t["card_title"], content="\n".join(lines))
 
 
@@ -222,5 +223,5 @@ def watch_lines(
 
 def signs_card(t: Strings, kb: Knowledge) -> SimpleCard:
     lines = [*watch_lines(t, red_flag_signs(kb), (), prompt_signs(kb)), ""]
-    lines.append(t["card_disclaimer"].format(emergency_number=t.emergency_number))
+    lines.append(fill(t["card_disclaimer"], {"emergency_number": t.emergency_number}))
     return SimpleCard(title=t["card_signs_title"], content="\n".join(lines))

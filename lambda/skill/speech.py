@@ -18,6 +18,12 @@ def escape(text: str) -> str:
 _SPEAK = re.compile(r"^<speak>(.*)</speak>$", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,?!;:])")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """Fill {name} placeholders that have a value; any other brace in (knowledge) text stays as written."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 class Speech:
@@ -35,13 +41,11 @@ class Speech:
         if not template:
             return self
         number = self._t.emergency_number
+        plain_values = {**values, "emergency_number": number}
         ssml_values = {k: escape(v) for k, v in values.items()}
-        plain = template.format(emergency_number=number, **values)
-        ssml = escape(template).format(
-            emergency_number=f'<say-as interpret-as="digits">{escape(number)}</say-as>', **ssml_values
-        )
-        self._ssml.append(ssml)
-        self._plain.append(plain)
+        ssml_values["emergency_number"] = f'<say-as interpret-as="digits">{escape(number)}</say-as>'
+        self._plain.append(fill(template, plain_values))
+        self._ssml.append(fill(escape(template), ssml_values))
         return self
 
     def extend(self, other: Speech) -> Speech:

@@ -163,3 +163,9 @@ def test_result_card_carries_the_full_summary(conversation):
     for part in ("Advice:", "Likely causes", "Get medical attention right away if you notice",
                  "Sudden loss of bladder or bowel control".lower(), "not a substitute for professional medical advice"):
         assert part.lower() in card.lower(), part
+
+
+def test_stray_braces_in_knowledge_text_are_spoken_not_a_crash():
+    speech = Speech(strings_for("en-US")).text("Odd {text} and {0} and {emergency_number}, {reason}", reason="a < b")
+    assert speech.plain == "Odd {text} and {0} and 911, a < b"
+    assert "a &lt; b" in speech.ssml and "{text}" in speech.ssml
