@@ -20,17 +20,15 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from skill.persistence import ResilientPersistence, adapter_from_env
+from tests.persistence.helpers import TABLE
 from tools.sqlite_persistence import SqlitePersistenceAdapter
 from triage.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]
 KB = load_knowledge()
-TABLE = "privacy-test-table"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 ISO_DURATION = re.compile(r"^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?"
                           r"(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$", re.ASCII)
@@ -176,23 +174,6 @@ def test_no_personal_data_in_logs_or_sqlite_records(run_scripted, caplog, tmp_pa
     assert kinds == EXPECT_STORED, kinds
     assert _user("deleted") not in {r[0] for r in rows}, "delete my data leaves nothing"
     assert len(rows) == len(SCRIPTS) - 1
-
-
-@pytest.fixture
-def dynamodb(monkeypatch: pytest.MonkeyPatch):
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "DATA_TTL_DAYS", "SKILL_ID"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("TABLE_NAME", TABLE)
-    with mock_aws():
-        resource = boto3.resource("dynamodb", region_name="us-east-1")
-        resource.create_table(TableName=TABLE, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                              BillingMode="PAY_PER_REQUEST")
-        yield resource
 
 
 def _items(resource: Any) -> list[dict[str, Any]]:

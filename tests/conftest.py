@@ -1,4 +1,5 @@
-"""Shared fixtures: a request envelope for a fake user, a fixed clock, a moto DynamoDB table."""
+"""Fixtures shared by every test folder: dummy AWS credentials and a moto DynamoDB table shaped like the
+template's (hash key ``id``). Never real AWS."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from tests.persistence.helpers import TABLE
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Dummy credentials and a region only; never real AWS."""
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_REGION", "DATA_TTL_DAYS"):
+    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_REGION", "DATA_TTL_DAYS",
+                "SKILL_ID"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
