@@ -28,12 +28,17 @@ def talk(store):
     return lambda: Conversation(skill=skill)
 
 
-def test_resume_is_offered_and_can_be_declined(talk):
+def two_answers_then(talk, leave) -> None:
+    """Launch, answer the first two questions "no", then leave the session the given way."""
     first = talk()
     first.launch()
     first.no()
     first.no()
-    first.session_ended("EXCEEDED_MAX_REPROMPTS")
+    leave(first)
+
+
+def test_resume_is_offered_and_can_be_declined(talk):
+    two_answers_then(talk, lambda conv: conv.session_ended("EXCEEDED_MAX_REPROMPTS"))
     again = talk()
     offer = again.launch()
     assert "part way through" in offer.speech and "carry on" in offer.speech
@@ -44,11 +49,7 @@ def test_resume_is_offered_and_can_be_declined(talk):
 
 
 def test_resume_accepted_goes_on_at_the_next_question(talk):
-    first = talk()
-    first.launch()
-    first.no()
-    first.no()
-    first.intent("AMAZON.StopIntent")
+    two_answers_then(talk, lambda conv: conv.intent("AMAZON.StopIntent"))
     again = talk()
     again.launch()
     assert "a fall, an accident" in again.yes().speech  # the third question
