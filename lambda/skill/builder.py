@@ -27,10 +27,11 @@ def build_skill(
     """The skill: handlers, interceptors, and an optional persistence adapter (None = session only), always used
     through ResilientPersistence (TTL stamped, Decimal handled, faults logged by code and survived).
     With skill_id set, the SDK refuses requests for any other skill."""
-    persist = persistence_adapter is not None
-    if persistence_adapter is not None and not isinstance(persistence_adapter, ResilientPersistence):
-        persistence_adapter = ResilientPersistence(persistence_adapter)  # storage faults never break a turn
-    sb = CustomSkillBuilder(persistence_adapter=persistence_adapter)  # type: ignore[arg-type]  # Optional in fact
+    store: ResilientPersistence | None = None
+    if persistence_adapter is not None:  # storage faults never break a turn
+        store = persistence_adapter if isinstance(persistence_adapter, ResilientPersistence) else (
+            ResilientPersistence(persistence_adapter))
+    sb = CustomSkillBuilder(persistence_adapter=store)  # type: ignore[arg-type]  # Optional in fact
     sb.skill_id = skill_id  # type: ignore[assignment]  # the SDK annotates it as None only
     for handler in (
         launch.LaunchHandler(),
@@ -61,10 +62,10 @@ def build_skill(
     sb.add_exception_handler(errors.CatchAllExceptionHandler())
     sb.add_global_request_interceptor(interceptors.LogRequestInterceptor())
     sb.add_global_request_interceptor(interceptors.LocaleInterceptor())
-    sb.add_global_request_interceptor(interceptors.LoadInterceptor(persist))
+    sb.add_global_request_interceptor(interceptors.LoadInterceptor(store))
     sb.add_global_response_interceptor(interceptors.RepeatCacheInterceptor())
     sb.add_global_response_interceptor(interceptors.SpeechRateInterceptor())
-    sb.add_global_response_interceptor(interceptors.SaveInterceptor(persist))
+    sb.add_global_response_interceptor(interceptors.SaveInterceptor(store))
     return sb.create()
 
 

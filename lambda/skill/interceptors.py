@@ -15,6 +15,7 @@ from ask_sdk_model.ui import SsmlOutputSpeech
 
 from skill import state as st
 from skill.locale import strings_for
+from skill.persistence import FIELDS, ResilientPersistence, fingerprint, now_ms, owner_tag, turn_deadline
 from skill.speech import with_rate
 from triage import engine
 
@@ -38,19 +39,30 @@ class LocaleInterceptor(AbstractRequestInterceptor):
 
 
 class LoadInterceptor(AbstractRequestInterceptor):
-    """At the start of a session, bring the stored record into the session: speech rate, an unfinished
-    interview to offer to resume (or drop politely if it is from older knowledge), and last time's result."""
+    """Every turn: set the turn's storage deadline. At the start of a session, bring the owner's record (the
+    recognised person's, else the account's) into the session: speech rate, this device's unfinished interview
+    to offer to resume (or drop politely if it is from older knowledge), and last time's result. Remembers what
+    it read (``stored_fp``: a digest per field) so that saves write only what this session changed; after a
+    failed read it knows nothing and writes only the session's own changes (never a blind overwrite)."""
 
-    def __init__(self, persist: bool) -> None:
-        self.persist = persist
+    def __init__(self, store: ResilientPersistence | None) -> None:
+        self.store = store
 
     def process(self, handler_input: HandlerInput) -> None:
-        handler_input.attributes_manager.request_attributes["persist"] = self.persist
+        manager = handler_input.attributes_manager
+        manager.request_attributes["persist"] = self.store is not None
+        deadline = turn_deadline(handler_input.context)
+        manager.request_attributes["deadline"] = deadline
         session = handler_input.request_envelope.session
-        if not self.persist or session is None or not session.new:
+        if self.store is None or session is None or not session.new:
             return
-        record = handler_input.attributes_manager.persistent_attributes or {}
         attrs = st.session(handler_input)
+        attrs["owner"] = owner_tag(handler_input.request_envelope)
+        record = self.store.load(handler_input.request_envelope, deadline)
+        if record is None:  # unknown: the store could not be read in time
+            attrs["stored_fp"] = {}
+            return
+        attrs["stored_fp"] = {f: fingerprint(record.get(f)) for f in FIELDS}
         attrs["kept"] = bool(record)
         if record.get("rate") in ("slower", "faster"):
             attrs["rate"] = record["rate"]
@@ -92,28 +104,43 @@ class SpeechRateInterceptor(AbstractResponseInterceptor):
 
 
 class SaveInterceptor(AbstractResponseInterceptor):
-    """Store codes only: an unfinished interview, the speech rate, the last result. Written every turn (which also
-    renews the record's TTL, and retries a save that failed on an earlier turn); nothing is written for someone
-    who has nothing to keep."""
+    """Store codes only: this device's unfinished interview, the speech rate, the last result. Each turn writes the
+    fields that differ from what the session believes is stored (``stored_fp``), field by field with a stamp that
+    grows every turn, so the store keeps the newest value of each field (see skill.persistence). A failed or
+    deferred save leaves ``stored_fp`` as it was: the next turn writes again. The first save of a session that
+    found a record renews its TTL even when nothing changed. Nothing is written for someone who has nothing to
+    keep, nor when the speaker is no longer the one whose record the session opened."""
 
-    def __init__(self, persist: bool) -> None:
-        self.persist = persist
+    def __init__(self, store: ResilientPersistence | None) -> None:
+        self.store = store
 
     def process(self, handler_input: HandlerInput, response: Response) -> None:
         attrs = st.session(handler_input)
-        if not self.persist or attrs.get("no_store"):
+        if self.store is None or attrs.get("no_store"):
+            return
+        envelope = handler_input.request_envelope
+        owner = attrs.get("owner")
+        if isinstance(owner, str) and owner != owner_tag(envelope):
+            log.info("persistence.owner_changed_not_saved")
             return
         record = _record(handler_input)
-        if not record and not attrs.get("kept"):
+        believed = attrs.get("stored_fp")
+        believed = dict(believed) if isinstance(believed, dict) else {}
+        changes = {f: record.get(f) for f in FIELDS if fingerprint(record.get(f)) != believed.get(f, "-")}
+        touch = bool(attrs.get("kept")) and not attrs.get("renewed")
+        if not changes and not touch:
             return
-        manager = handler_input.attributes_manager
-        try:
-            manager.persistent_attributes = record
-            manager.save_persistent_attributes()  # ResilientPersistence logs a failure's code and carries on
-        except Exception as exc:  # an adapter without the wrapper: keep going on session attributes
-            log.error("persistence.save_failed code=%s", type(exc).__name__)
+        previous = attrs.get("stamp")
+        stamp = max(now_ms(), (previous if isinstance(previous, int) else 0) + 1)
+        deadline = handler_input.attributes_manager.request_attributes.get("deadline")
+        saved = self.store.save_fields(envelope, changes, stamp, deadline if isinstance(deadline, float) else None)
+        attrs["stamp"] = stamp
+        if not saved:
             return
-        attrs["kept"] = bool(record)
+        believed.update({f: fingerprint(v) for f, v in changes.items()})
+        attrs["stored_fp"] = believed
+        attrs["renewed"] = True
+        attrs["kept"] = any(v != "-" for v in believed.values())
 
 
 def _record(handler_input: HandlerInput) -> dict[str, Any]:

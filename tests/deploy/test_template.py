@@ -98,10 +98,10 @@ def test_policy_is_least_privilege_on_that_table_only() -> None:
     assert statements, "no inline policy"
     for s in statements:
         assert s["Effect"] == "Allow"
-        assert set(s["Action"]) <= {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
+        assert set(s["Action"]) <= {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
         assert s["Resource"] == {"Fn::GetAtt": ["SkillTable", "Arn"]}
     assert {a for s in statements for a in s["Action"]} == {
-        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
+        "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
 
 
 def test_logs_retained_and_arn_output() -> None:

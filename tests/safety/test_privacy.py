@@ -165,15 +165,26 @@ def test_no_personal_data_in_logs_or_sqlite_records(run_scripted, caplog, tmp_pa
         store.close()
     assert _leaks(caplog.records, secrets) == []
     with contextlib.closing(sqlite3.connect(tmp_path / "skill.sqlite3")) as db:
-        rows = db.execute("SELECT user_id, body, expires FROM attributes").fetchall()
+        rows = db.execute("SELECT owner, field, value, stamp, expires FROM fields").fetchall()
     users = {_user(name) for name in SCRIPTS}
+    records: dict[str, dict[str, Any]] = {}
+    for owner, field, value, stamp, expires in rows:
+        assert owner in users and isinstance(expires, int) and expires > 0 and isinstance(stamp, int)
+        if value is not None:  # None: a removed field's stamp
+            records.setdefault(owner, {})[_kind(field)] = json.loads(value)
     kinds: set[str] = set()
-    for user_id, body, expires in rows:
-        assert user_id in users and isinstance(expires, int) and expires > 0
-        kinds |= _check_codes_only(json.loads(body))
+    for record in records.values():
+        kinds |= _check_codes_only(record)
     assert kinds == EXPECT_STORED, kinds
     assert _user("deleted") not in {r[0] for r in rows}, "delete my data leaves nothing"
-    assert len(rows) == len(SCRIPTS) - 1
+    assert len({r[0] for r in rows}) == len(SCRIPTS) - 1
+
+
+def _kind(field: str) -> str:
+    """A stored field's kind: ``interview.<device hash>`` is an interview."""
+    kind = field.split(".", 1)[0]
+    assert field == kind or (kind == "interview" and re.fullmatch(r"interview\.([0-9a-f]{16}|-)", field)), field
+    return kind
 
 
 def _items(resource: Any) -> list[dict[str, Any]]:
@@ -186,10 +197,12 @@ def _check_items(items: list[dict[str, Any]], require_ttl: bool = True) -> None:
     users = {_user(name) for name in SCRIPTS}
     kinds: set[str] = set()
     for item in items:
-        assert set(item) <= {"id", "attributes", "ttl"} and item["id"] in users, item
+        assert item["id"] in users, item
+        assert all(k in ("id", "ttl") or k.startswith(("v.", "t.")) for k in item), item
+        assert all(isinstance(v, int) for k, v in item.items() if k.startswith("t.")), item
         if require_ttl:
             assert isinstance(item.get("ttl"), int) and item["ttl"] > 0, f"no TTL on the stored record: {item}"
-        kinds |= _check_codes_only(item["attributes"])
+        kinds |= _check_codes_only({_kind(k[2:]): v for k, v in item.items() if k.startswith("v.")})
     assert kinds == EXPECT_STORED, kinds
     assert _user("deleted") not in {i["id"] for i in items}
     assert len(items) == len(SCRIPTS) - 1

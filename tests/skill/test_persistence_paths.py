@@ -61,10 +61,10 @@ def test_an_interview_stored_under_older_knowledge_is_dropped_politely(talk, sto
     first.no()
     first.session_ended()
     with closing(sqlite3.connect(tmp_path / "skill.sqlite3")) as db, db:
-        (raw,) = db.execute("SELECT body FROM attributes").fetchone()
-        record = json.loads(raw)
-        record["interview"]["kb"] = "2020-01-01.0"
-        db.execute("UPDATE attributes SET body = ?", (json.dumps(record),))
+        (raw,) = db.execute("SELECT value FROM fields WHERE field LIKE 'interview.%'").fetchone()
+        interview = json.loads(raw)
+        interview["kb"] = "2020-01-01.0"
+        db.execute("UPDATE fields SET value = ? WHERE field LIKE 'interview.%'", (json.dumps(interview),))
     turn = talk().launch()
     assert turn.speech.startswith("My questions have changed since we last spoke, so let's start again.")
     assert "bladder or bowels" in turn.speech and not turn.ended
@@ -78,5 +78,5 @@ def test_last_time_s_advice_is_remembered_as_codes(talk, tmp_path):
     turn = talk().intent("LastResultIntent")
     assert "my advice was: This could be an emergency." in turn.speech
     with closing(sqlite3.connect(tmp_path / "skill.sqlite3")) as db:
-        (raw,) = db.execute("SELECT body FROM attributes").fetchone()
-    assert json.loads(raw)["last"]["disposition"] == "emergency"
+        (raw,) = db.execute("SELECT value FROM fields WHERE field = 'last'").fetchone()
+    assert json.loads(raw)["disposition"] == "emergency"
