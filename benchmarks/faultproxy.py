@@ -19,6 +19,7 @@ when no rule matches. Only 127.0.0.1 is ever bound or contacted.
 from __future__ import annotations
 
 import http.client
+import json
 import socket
 import struct
 import threading
@@ -57,10 +58,10 @@ class FaultProxy:
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 proxy._handle(self)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 proxy._handle(self)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -176,7 +177,7 @@ class FaultProxy:
 
     @staticmethod
     def _error(h: BaseHTTPRequestHandler, status: int, kind: str, message: str) -> None:
-        payload = ('{"__type":"%s","message":"%s"}' % (kind, message)).encode()
+        payload = json.dumps({"__type": kind, "message": message}).encode()
         h.send_response(status)
         h.send_header("Content-Type", "application/x-amz-json-1.0")
         h.send_header("Content-Length", str(len(payload)))

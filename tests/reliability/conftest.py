@@ -61,7 +61,8 @@ def cloud(moto: int, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
     create_table(direct, table_name)
     proxy = FaultProxy(moto, stall_s=3.0, trickle_s=0.4, late_s=2.5).start()
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", proxy.url)
-    spec = importlib.util.spec_from_file_location(f"lambda_function_{table_name}", ROOT / "lambda" / "lambda_function.py")
+    spec = importlib.util.spec_from_file_location(f"lambda_function_{table_name}",
+                                                  ROOT / "lambda" / "lambda_function.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # builds its skill from the environment, as in Lambda
