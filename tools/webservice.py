@@ -26,9 +26,10 @@ if str(ROOT / "lambda") not in sys.path:
 
 from ask_sdk_core.skill import CustomSkill  # noqa: E402
 from ask_sdk_model.request_envelope import RequestEnvelope  # noqa: E402
-from flask import Flask, Response, g, jsonify, request  # noqa: E402
+from flask import Flask, Response, current_app, g, jsonify, request  # noqa: E402
 from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType  # noqa: E402
 
+from skill.edge import check_request  # noqa: E402
 from tools import alexa_verifier as av  # noqa: E402  (must come before flask_ask_sdk: see its docstring)
 
 MAX_BODY_BYTES = 256 * 1024
@@ -130,6 +131,10 @@ def _check_envelope(skill: CustomSkill) -> str:
     req = doc.get("request") if isinstance(doc, dict) else None
     if not isinstance(req, dict) or not isinstance(req.get("type"), str):
         raise BadRequest("not an Alexa request envelope")
+    problem = check_request(doc)  # the same bounds as the Lambda's entry (skill.builder.invoke)
+    if problem is not None:
+        current_app.logger.warning("request.refused code=%s", problem)
+        raise BadRequest("request out of bounds")
     try:
         skill.serializer.deserialize(payload=text, obj_type=RequestEnvelope)
     except Exception:  # the SDK's messages quote the payload: never log them

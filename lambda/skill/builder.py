@@ -14,6 +14,7 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import RequestEnvelope
 
 from skill import interceptors
+from skill.edge import check_request, refusal
 from skill.handlers import answers, errors, info, launch, navigation, settings
 from skill.persistence import ResilientPersistence
 
@@ -63,6 +64,7 @@ def build_skill(
     sb.add_global_request_interceptor(interceptors.LogRequestInterceptor())
     sb.add_global_request_interceptor(interceptors.LocaleInterceptor())
     sb.add_global_request_interceptor(interceptors.LoadInterceptor(store))
+    sb.add_global_request_interceptor(interceptors.RepeatCacheGuardInterceptor())
     sb.add_global_response_interceptor(interceptors.RepeatCacheInterceptor())
     sb.add_global_response_interceptor(interceptors.SpeechRateInterceptor())
     sb.add_global_response_interceptor(interceptors.SaveInterceptor(store))
@@ -70,8 +72,13 @@ def build_skill(
 
 
 def invoke(skill: CustomSkill, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    """Run one Alexa request (a JSON dict) through the skill, as Lambda does. A request the SDK cannot read
-    (a request type newer than the SDK, or not an Alexa envelope) gets an empty response, never a crash."""
+    """Run one Alexa request (a JSON dict) through the skill, as Lambda does. A request out of bounds (too deep,
+    too large, wrong types: ``skill.edge.check_request``) gets safe spoken words; one the SDK cannot read (a
+    request type newer than the SDK, or not an Alexa envelope) an empty response; never a crash."""
+    problem = check_request(event)
+    if problem is not None:
+        log.warning("request.refused code=%s", problem)
+        return refusal(event)
     try:
         envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
     except (SerializationException, TypeError, ValueError):

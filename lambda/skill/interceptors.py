@@ -14,6 +14,7 @@ from ask_sdk_model import Response
 from ask_sdk_model.ui import SsmlOutputSpeech
 
 from skill import state as st
+from skill.edge import valid_cached_speech
 from skill.locale import strings_for
 from skill.persistence import FIELDS, ResilientPersistence, fingerprint, now_ms, owner_tag, turn_deadline
 from skill.speech import with_rate
@@ -79,6 +80,25 @@ class LoadInterceptor(AbstractRequestInterceptor):
             return
         if state["events"] and isinstance(engine.next_step(state, st.kb()), engine.Ask):
             attrs["stored"] = state
+
+
+class RepeatCacheGuardInterceptor(AbstractRequestInterceptor):
+    """Session attributes come back from the client: a repeat cache that is not speech this skill could have
+    produced (``skill.edge.valid_cached_speech``) is dropped before any handler sees it, so "repeat" says the
+    open question again instead of speaking it."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        if handler_input.request_envelope.session is None:
+            return
+        attrs = st.session(handler_input)
+        said = attrs.get("said")
+        if said is None:
+            return
+        ok = isinstance(said, dict) and set(said) <= {"speech", "reprompt"} and valid_cached_speech(
+            said.get("speech")) and ("reprompt" not in said or valid_cached_speech(said["reprompt"]))
+        if not ok:
+            log.warning("repeat_cache.invalid_dropped")
+            attrs.pop("said", None)
 
 
 class RepeatCacheInterceptor(AbstractResponseInterceptor):
