@@ -143,6 +143,36 @@ def _check_envelope(skill: CustomSkill) -> str:
     return request_type
 
 
+def waitress_settings(threads: int = 8) -> dict[str, Any]:
+    """waitress settings for slow and idle clients (its defaults let 99 idle half-sent connections block every
+    new request): see the README's "Serving in production".
+
+    - ``connection_limit``: connections open at once; the default 100 is filled by a handful of slow clients.
+      Raised to 1000 (or the process's file limit less a margin), with ``asyncore_use_poll`` because select()
+      fails beyond 1024 file descriptors.
+    - ``channel_timeout``: a connection with no bytes either way for this long is closed (default 120 s). Alexa
+      gives up after 8 s, so 10 s. ``cleanup_interval``: how often that is checked (default 30 s): 2 s.
+    - ``max_request_body_size`` / ``max_request_header_size``: 256 KiB / 16 KiB, refused by waitress before Flask.
+    - ``threads``: requests handled at once (a turn waits at most 4.5 s on storage); ``backlog`` for bursts.
+    """
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    limit = 1000 if soft == resource.RLIM_INFINITY else max(50, min(1000, soft - 64))
+    return {
+        "threads": threads,
+        "connection_limit": limit,
+        "channel_timeout": 10,
+        "cleanup_interval": 2,
+        "backlog": 1024,
+        "asyncore_use_poll": True,
+        "max_request_body_size": MAX_BODY_BYTES,
+        "max_request_header_size": 16 * 1024,
+        "expose_tracebacks": False,
+        "ident": "",
+    }
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m tools.webservice", description=__doc__.splitlines()[0])
     p.add_argument("--host", default="127.0.0.1")
@@ -151,6 +181,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--serve", choices=["flask", "waitress"], default="flask", help="flask = development server")
     p.add_argument("--certfile", help="TLS certificate (PEM) for the flask server; else terminate TLS in a proxy")
     p.add_argument("--keyfile", help="TLS private key (PEM) for --certfile")
+    p.add_argument("--threads", type=int, default=8, help="waitress worker threads")
     return p.parse_args(argv)
 
 
@@ -161,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.serve == "waitress":
         import waitress
 
-        waitress.serve(app, host=args.host, port=args.port)
+        waitress.serve(app, host=args.host, port=args.port, **waitress_settings(args.threads))
     else:
         tls = (args.certfile, args.keyfile) if args.certfile else None
         app.run(host=args.host, port=args.port, ssl_context=tls)
