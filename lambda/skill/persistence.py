@@ -72,7 +72,7 @@ WRITE_CAP_S = 2.0
 DELETE_CAP_S = 2.5
 MIN_CALL_S = 0.05
 LAMBDA_RESERVE_S = 1.0  # kept back from the Lambda's remaining time for building and returning the answer
-MAX_ABANDONED_CALLS = 8  # calls still running after their turn stopped waiting; beyond this, storage is skipped
+MAX_ABANDONED_CALLS = 64  # calls still running after their turn stopped waiting; beyond this, storage is skipped
 # botocore's own limits (per connection attempt / per gap between bytes), inside the per-call cap above.
 _CONNECT_TIMEOUT_S = 0.5
 _READ_TIMEOUT_S = 1.0
@@ -158,33 +158,47 @@ class DeadlineExceeded(Exception):
     """A storage call did not finish (or could not start) before the turn's deadline."""
 
 
-_abandoned = threading.BoundedSemaphore(MAX_ABANDONED_CALLS)
+_abandoned_lock = threading.Lock()
+_abandoned = 0  # calls still running after their turn stopped waiting for them
+
+
+def abandoned_calls() -> int:
+    return _abandoned
 
 
 def bounded_call[T](fn: Callable[[], T], deadline: float, cap: float) -> T:
     """Run ``fn`` in a daemon thread and wait at most until ``deadline`` (and ``cap`` seconds). Raises
-    DeadlineExceeded if the time is up (the call may still finish in the background) or too little is left to
-    start; re-raises the call's own exception."""
+    DeadlineExceeded if the time is up (the call may still finish in the background), if too little is left to
+    start, or if MAX_ABANDONED_CALLS earlier calls are still running (a store that hangs is not piled onto);
+    re-raises the call's own exception."""
+    global _abandoned
     wait = min(cap, deadline - time.monotonic())
     if wait < MIN_CALL_S:
         raise DeadlineExceeded("no time left")
-    if not _abandoned.acquire(blocking=False):
+    if _abandoned >= MAX_ABANDONED_CALLS:
         raise DeadlineExceeded("too many storage calls still running")
     box: dict[str, Any] = {}
     done = threading.Event()
 
     def run() -> None:
+        global _abandoned
         try:
             box["value"] = fn()
         except BaseException as e:  # handed to the waiting turn
             box["error"] = e
         finally:
-            done.set()
-            _abandoned.release()
+            with _abandoned_lock:
+                done.set()
+                if box.get("abandoned"):
+                    _abandoned -= 1
 
     threading.Thread(target=run, name="storage-call", daemon=True).start()
     if not done.wait(wait):
-        raise DeadlineExceeded("storage call timed out")
+        with _abandoned_lock:
+            if not done.is_set():
+                box["abandoned"] = True
+                _abandoned += 1
+                raise DeadlineExceeded("storage call timed out")
     if "error" in box:
         raise box["error"]
     return box["value"]  # type: ignore[no-any-return]
