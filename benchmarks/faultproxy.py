@@ -206,6 +206,41 @@ def moto_port(server: Any) -> int:
     return port
 
 
+class MotoProcess:
+    """A moto server in a process of its own on 127.0.0.1 (its own interpreter, as DynamoDB is its own service):
+    for the harness, so the store does not share a GIL with the conversations it serves."""
+
+    def __init__(self) -> None:
+        import subprocess
+        import sys
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port: int = s.getsockname()[1]
+        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("the moto server did not start") from None
+                time.sleep(0.1)
+
+    def get_host_and_port(self) -> tuple[str, int]:
+        return "127.0.0.1", self.port
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except Exception:
+            self.proc.kill()
+
+
 def create_table(endpoint: str, table: str, region: str = "us-east-1") -> None:
     import boto3
 
