@@ -145,6 +145,7 @@ def run_session(track: Track, owner: Owner, rng: random.Random, stats: Stats) ->
     track.seen.clear()
     sp.attributes = {}  # a new session: nothing carried over (and nothing "acknowledged" by the launch's read)
     said = step(sp.launch)
+    read_belief = (sp.attributes.get("stored_fp") or {}).get("interview")
     current = 0
     stored_options = sorted(c for c in track.valid if c)
     if RESUME in said:
@@ -197,12 +198,13 @@ def run_session(track: Track, owner: Owner, rng: random.Random, stats: Stats) ->
     # Within a session answers only grow; every session is newer than the ones before it on this device.
     written: set[int | None] = {c for c in track.seen.values() if c} | ({None} if removed else set())
     believed = (sp.attributes.get("stored_fp") or {}).get("interview")
-    if believed == "-":
-        track.valid = {None}
-    elif believed is not None and believed in track.seen:
-        acked = track.seen[believed]
-        track.valid = {c for c in written if c is not None and c >= acked}
-    else:  # nothing acknowledged this session: the earlier possibilities stand, and whatever it tried to write
+    if believed is not None and believed != read_belief:  # a write of this session was acknowledged: older
+        # writes still in flight can no longer win (their stamps are older)
+        acked = None if believed == "-" else track.seen.get(believed)
+        track.valid = {c for c in written if c is not None and acked is not None and c >= acked} | {acked}
+    else:  # only read (or nothing): what was read, earlier writes still in flight, whatever this one tried
+        if believed is not None:
+            track.valid |= {None if believed == "-" else track.seen.get(believed)}
         track.valid |= written
 
 

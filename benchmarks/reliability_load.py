@@ -152,9 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the moto server's request log
     lines = [f"## Reliability: load ({time.strftime('%Y-%m-%d')}, seed {args.seed}, {os.cpu_count()} cores)", ""]
     if args.only in (None, "waitress"):
-        lines += run_waitress(args.households, args.sessions, args.seed, args.threads) + [""]
+        lines += [*run_waitress(args.households, args.sessions, args.seed, args.threads), ""]
     if args.only in (None, "lambda"):
-        lines += run_lambda(args.households, args.sessions, args.seed) + [""]
+        lines += [*run_lambda(args.households, args.sessions, args.seed), ""]
     print("\n".join(lines))
     return 0
 
