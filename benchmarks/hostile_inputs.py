@@ -53,6 +53,9 @@ def hostile_values(rng: random.Random) -> Any:
 
 
 def paths(doc: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Paths into the event, at most 12 deep (an earlier mutation may have planted deep nesting)."""
+    if len(prefix) >= 12:
+        return
     if isinstance(doc, dict):
         for key, value in doc.items():
             yield (*prefix, key)
