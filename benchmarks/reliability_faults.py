@@ -7,6 +7,7 @@ afterwards, with faults off and late writes landed, every record is checked.
 
     .venv/bin/python benchmarks/reliability_faults.py            # 20 households = 80 conversations at once, 4 sessions
     .venv/bin/python benchmarks/reliability_faults.py --quick    # smoke: 1 household, 2 sessions
+    .venv/bin/python benchmarks/reliability_faults.py --faults trickle --fault-rate 1   # every call trickles
 
 Targets (issue 13): 0 wrong answers, 0 lost records, 0 dropped red flags, worst turn under 7 s.
 """
@@ -41,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sessions", type=int, default=4)
     p.add_argument("--fault-rate", type=float, default=0.35)
     p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--faults", default=",".join(f for f in FAULTS if f != "pass"),
+                   help="comma-separated kinds to draw from (default: all)")
     args = p.parse_args(argv)
     if args.quick:
         args.households, args.sessions = 1, 2
@@ -49,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import boto3
 
-    faults = [f for f in FAULTS if f != "pass"]
+    faults = [f for f in args.faults.split(",") if f in FAULTS and f != "pass"]
     rng = random.Random(args.seed)
     rng_lock = threading.Lock()
 
@@ -83,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [f"## Reliability: faults ({time.strftime('%Y-%m-%d')}, seed {args.seed}, {os.cpu_count()} cores)", ""]
     lines += report(
         f"lambda_handler + DynamoDB behind the fault proxy, {len(tracks)} conversations at once, "
-        f"fault rate {args.fault_rate:.0%}",
+        f"fault rate {args.fault_rate:.0%} ({', '.join(faults)})",
         stats,
         {
             "DynamoDB requests passed / faulted": f"{passed} / {sum(injected.values())}",

@@ -52,7 +52,8 @@ class LoadInterceptor(AbstractRequestInterceptor):
     def process(self, handler_input: HandlerInput) -> None:
         manager = handler_input.attributes_manager
         manager.request_attributes["persist"] = self.store is not None
-        deadline = turn_deadline(handler_input.context)
+        request_id = getattr(handler_input.request_envelope.request, "request_id", None) or ""
+        deadline = turn_deadline(handler_input.context, request_id=request_id)
         manager.request_attributes["deadline"] = deadline
         session = handler_input.request_envelope.session
         if self.store is None or session is None or not session.new:

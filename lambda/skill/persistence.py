@@ -131,13 +131,14 @@ def now_ms() -> int:
 
 
 # -- deadlines ------------------------------------------------------------------------------------------------------
-_turn_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("turn_deadline", default=None)
+_turn_deadline: contextvars.ContextVar[tuple[str, float] | None] = contextvars.ContextVar("turn_deadline",
+                                                                                          default=None)
 
 
-def turn_deadline(context: Any = None, start: float | None = None) -> float:
+def turn_deadline(context: Any = None, start: float | None = None, request_id: str = "") -> float:
     """The monotonic time by which this turn's storage work must be done: at most TURN_STORAGE_BUDGET_S from now,
-    and never later than the Lambda's remaining time minus a reserve. Also remembered for this thread's turn (for
-    the SDK's delete call, which carries no deadline)."""
+    and never later than the Lambda's remaining time minus a reserve. Also remembered for this request (for the
+    SDK's delete call, which carries no deadline: see ``current_deadline``)."""
     start = time.monotonic() if start is None else start
     budget = TURN_STORAGE_BUDGET_S
     remaining = getattr(context, "get_remaining_time_in_millis", None)
@@ -145,13 +146,17 @@ def turn_deadline(context: Any = None, start: float | None = None) -> float:
         with contextlib.suppress(TypeError, ValueError):
             budget = min(budget, float(remaining()) / 1000 - LAMBDA_RESERVE_S)
     deadline = start + max(0.0, budget)
-    _turn_deadline.set(deadline)
+    _turn_deadline.set((request_id, deadline))
     return deadline
 
 
-def current_deadline() -> float:
-    deadline = _turn_deadline.get()
-    return deadline if deadline is not None else time.monotonic() + TURN_STORAGE_BUDGET_S
+def current_deadline(request_envelope: Any = None) -> float:
+    """The deadline set for this request by ``turn_deadline``; a fresh budget for a call outside a turn."""
+    remembered = _turn_deadline.get()
+    request_id = getattr(getattr(request_envelope, "request", None), "request_id", None) or ""
+    if remembered is not None and remembered[0] == request_id:
+        return remembered[1]
+    return time.monotonic() + TURN_STORAGE_BUDGET_S
 
 
 class DeadlineExceeded(Exception):
@@ -470,7 +475,8 @@ class ResilientPersistence(AbstractPersistenceAdapter):
             return adapter.get_attributes(request_envelope=request_envelope)
 
         try:
-            loaded = bounded_call(read, current_deadline() if deadline is None else deadline, READ_CAP_S)
+            loaded = bounded_call(read, current_deadline(request_envelope) if deadline is None else deadline,
+                                  READ_CAP_S)
         except Exception as e:
             log.error("persistence.get_failed code=%s", error_code(e))
             return None
@@ -510,7 +516,7 @@ class ResilientPersistence(AbstractPersistenceAdapter):
             adapter.save_attributes(request_envelope=request_envelope, attributes=current)
 
         try:
-            bounded_call(write, current_deadline() if deadline is None else deadline, WRITE_CAP_S)
+            bounded_call(write, current_deadline(request_envelope) if deadline is None else deadline, WRITE_CAP_S)
         except Exception as e:
             log.error("persistence.save_failed code=%s", error_code(e))
             return False
@@ -530,7 +536,7 @@ class ResilientPersistence(AbstractPersistenceAdapter):
         adapter = self.adapter
         try:
             bounded_call(lambda: adapter.delete_attributes(request_envelope=request_envelope),
-                         current_deadline(), DELETE_CAP_S)
+                         current_deadline(request_envelope), DELETE_CAP_S)
         except Exception as e:
             code = error_code(e)
             log.error("persistence.delete_failed code=%s", code)
