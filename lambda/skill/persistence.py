@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import hashlib
 import json
 import logging
 import os
@@ -95,13 +94,19 @@ def person_or_user_partition_keygen(request_envelope: RequestEnvelope) -> str:
     raise PersistenceException("no person or user id in the request envelope")
 
 
+def _digest(text: str, length: int) -> str:
+    import hashlib  # only when storing: OpenSSL's load costs the cold start ~3 ms otherwise
+
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
 def device_key(request_envelope: RequestEnvelope) -> str:
     """A short hash of the device id (the raw id is never stored), or ``-`` without one."""
     system = getattr(getattr(request_envelope, "context", None), "system", None)
     device_id = getattr(getattr(system, "device", None), "device_id", None)
     if not isinstance(device_id, str) or not device_id:
         return NO_DEVICE
-    return hashlib.sha256(device_id.encode()).hexdigest()[:16]
+    return _digest(device_id, 16)
 
 
 def owner_tag(request_envelope: RequestEnvelope) -> str:
@@ -110,7 +115,7 @@ def owner_tag(request_envelope: RequestEnvelope) -> str:
         key = person_or_user_partition_keygen(request_envelope)
     except PersistenceException:
         return ""
-    return hashlib.sha256(key.encode()).hexdigest()[:12]
+    return _digest(key, 12)
 
 
 def storage_name(field: str, device: str) -> str:
@@ -123,7 +128,7 @@ def fingerprint(value: Any) -> str:
     if value is None:
         return "-"
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return _digest(text, 16)
 
 
 def now_ms() -> int:
