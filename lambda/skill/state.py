@@ -5,9 +5,12 @@
     pending    a yes/no offer waiting for an answer: "resume" | "delete" | "result" | "emergency" | absent
     said       the repeat cache: {"speech": ssml, "reprompt": ssml}
     stored     the interview found in persistence at launch, until the person says whether to resume it
+    owner, stored_fp, stamp, renewed, kept
+               bookkeeping of the Load/Save interceptors (a hash of the record's key, a digest per stored field,
+               the last write stamp): see skill.interceptors and skill.persistence
 
-Persistent attributes (one record per Alexa user, TTL stamped by the adapter) hold codes only:
-    interview (unfinished only), rate, last = {"disposition", "categories", "date"}.
+Persistent records (one per recognised person, else per account; TTL stamped by the adapter) hold codes only:
+    interview (unfinished only, one per device), rate, last = {"disposition", "categories", "date"}.
 """
 
 from __future__ import annotations
