@@ -5,7 +5,9 @@ State (lives in Alexa session attributes and the persistence store)::
     {"v": 1, "kb": "<knowledge version>", "events": [...], "carried": [<red-flag finding ids>]}
 
 Events, in order: ``["a", question_id, value]`` an answer, ``["u", question_id]`` "I don't know",
-``["v", finding_id]`` a finding the person volunteered. Everything else is derived by replaying them.
+``["v", finding_id]`` a finding the person volunteered, ``["r"]`` the result was given (written by ``volunteer``
+when a finding arrives after the result: from then on the result is updated at once and the questions are never
+reopened). Everything else is derived by replaying them.
 ``carried`` keeps red flags heard before a "start over" in the same session: once affirmed, a red flag
 is never dropped (monotone safety).
 """
@@ -21,6 +23,7 @@ from triage.knowledge import Finding, Knowledge, Question
 
 STATE_VERSION = 1
 YES, NO = "yes", "no"
+RESULT_GIVEN = "r"
 
 
 class TriageError(ValueError):
@@ -59,6 +62,7 @@ class Interview:
     unknown: dict[str, int] = field(default_factory=dict)
     unknown_red_flags: list[str] = field(default_factory=list)  # finding ids, in question order
     asked: int = 0
+    closed: bool = False  # the result was given: later findings update it, no question is asked again
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,8 @@ def _replay(kb: Knowledge, state: Mapping[str, Any]) -> Interview:
             iv.answered.add(q.id)
             if q.is_red_flag:
                 iv.unknown_red_flags.extend(f for f in q.on_yes if f not in iv.unknown_red_flags)
+        elif kind == RESULT_GIVEN:
+            iv.closed = True
         else:
             iv.findings[event[1]] = None
     # a volunteered (or carried) finding answers the questions that could have produced it
@@ -178,7 +184,7 @@ def _matters(kb: Knowledge, q: Question, floor: int) -> bool:
 
 def _next_question(kb: Knowledge, iv: Interview) -> Ask | None:
     floor = _floor(kb, iv)
-    if floor >= kb.level("emergency"):
+    if iv.closed or floor >= kb.level("emergency"):
         return None
     for q in kb.questions:
         if q.id in iv.answered or not _holds(q.ask_if, iv.findings):
@@ -276,6 +282,8 @@ def _valid_event(kb: Knowledge, event: object) -> bool:
         return _valid_value(kb.questions_by_id[event[1]], event[2])
     if event[0] == "u" and len(event) == 2:
         return event[1] in kb.questions_by_id
+    if event == [RESULT_GIVEN]:
+        return True
     return event[0] == "v" and len(event) == 2 and event[1] in kb.findings
 
 
@@ -331,12 +339,18 @@ def dont_know(state: Mapping[str, Any], kb: Knowledge) -> dict[str, Any]:
 
 
 def volunteer(state: Mapping[str, Any], kb: Knowledge, finding_id: str) -> dict[str, Any]:
-    """Record a finding the person offered on their own, at any time (even after the result)."""
+    """Record a finding the person offered on their own, at any time.
+
+    After the result, the finding updates the result at once (more urgent advice first if it rose) and the
+    interview stays closed: no question is reopened (a ``["r"]`` marker is recorded once, before the finding)."""
     finding = kb.findings.get(finding_id)
     if finding is None or not finding.volunteer:
         raise InvalidAnswer("volunteer", finding_id)
-    if finding_id in _replay(kb, state).findings:
+    iv = _replay(kb, state)
+    if finding_id in iv.findings:
         return dict(state)
+    if not iv.closed and _next_question(kb, iv) is None:
+        state = _with_event(state, [RESULT_GIVEN])
     return _with_event(state, ["v", finding_id])
 
 
@@ -350,13 +364,19 @@ def _affirms_red_flag(kb: Knowledge, event: list[str]) -> bool:
 
 
 def undo(state: Mapping[str, Any], kb: Knowledge) -> dict[str, Any]:
-    """Take back the last answer ("go back"). A red flag, once affirmed, is never taken back."""
-    events = state["events"]
+    """Take back the last answer ("go back"). A red flag, once affirmed, is never taken back. The result marker is
+    not an answer: it goes with the event taken back."""
+    events = list(state["events"])
+    while events and events[-1] == [RESULT_GIVEN]:
+        events.pop()
     if not events:
         raise NothingToUndo("nothing to undo")
     if _affirms_red_flag(kb, events[-1]):
         raise UndoBlocked("red flags are kept")
-    return {**state, "events": events[:-1]}
+    events.pop()
+    while events and events[-1] == [RESULT_GIVEN]:
+        events.pop()
+    return {**state, "events": events}
 
 
 def restart(state: Mapping[str, Any], kb: Knowledge) -> dict[str, Any]:

@@ -368,6 +368,7 @@ def test_any_sequence_of_valid_events_is_accepted_and_runs(kb: Knowledge, data: 
             else ["PT2H", "P2W", "P1D"]).map(lambda v, q=q: ["a", q.id, v])),
         st.sampled_from(qs).map(lambda q: ["u", q.id]),
         st.sampled_from(sorted(kb.findings)).map(lambda f: ["v", f]),
+        st.just([engine.RESULT_GIVEN]),
     )
     events = data.draw(st.lists(event, max_size=12))
     state = engine.check_state({**engine.new_state(kb), "events": events}, kb)
@@ -459,3 +460,52 @@ def test_durations_accept_only_ascii_digits() -> None:
     for junk in ("P\u0663D", "P\uff12W", "PT\u0661H"):
         with pytest.raises(ValueError):
             parse_duration(junk)
+
+
+# --- after the result ------------------------------------------------------------------------------------------------
+
+def _self_care_done(kb: Knowledge) -> dict[str, Any]:
+    state = run(kb, SELF_CARE).states[-1]
+    assert result(state, kb).disposition == "self_care"
+    return state
+
+
+@pytest.mark.parametrize("finding", ["radiates_legs_feet", "sudden_onset", "weakness_walking_balance",
+                                     "loss_bladder_bowel", "rash_or_burning"])
+def test_a_finding_after_the_result_updates_it_without_reopening_questions(kb: Knowledge, finding: str) -> None:
+    """Decision (issue 9): after the result, a volunteered finding updates the result at once -- more urgent first
+    if it rose -- and the interview stays closed."""
+    done = _self_care_done(kb)
+    after = engine.volunteer(done, kb, finding)
+    step = result(after, kb)  # not a question, whatever the finding would have opened
+    assert step.level >= LEVELS[kb.findings[finding].floor or "self_care"]
+    assert after["events"][-2:] == [[engine.RESULT_GIVEN], ["v", finding]]
+    # a second finding adds no second marker, and still asks nothing
+    again = engine.volunteer(after, kb, "severe")
+    assert again["events"].count([engine.RESULT_GIVEN]) == 1
+    result(again, kb)
+    assert engine.next_step(roundtrip(again), kb) == engine.next_step(again, kb)
+
+
+def test_a_finding_before_the_result_can_still_open_questions(kb: Knowledge) -> None:
+    state = answer_all(kb, ["no"] * 4)  # the red flags, then the severity questions are open
+    after = engine.volunteer(state, kb, "radiates_legs_feet")
+    assert [engine.RESULT_GIVEN] not in after["events"]
+    ask(after, kb)
+
+
+def test_go_back_after_a_late_finding_takes_the_finding_back_with_its_marker(kb: Knowledge) -> None:
+    done = _self_care_done(kb)
+    after = engine.volunteer(done, kb, "radiates_legs_feet")
+    assert engine.undo(after, kb)["events"] == done["events"]
+    with pytest.raises(engine.UndoBlocked):
+        engine.undo(engine.volunteer(done, kb, "weakness_walking_balance"), kb)
+
+
+def test_randomised_tests_are_reproducible_in_ci() -> None:
+    """bin/test runs the 'ci' profile: derandomized, no example database, so a verdict never depends on a seed."""
+    import os
+
+    from hypothesis import settings as hsettings
+    if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci":
+        assert hsettings.default.derandomize and hsettings.default.database is None
