@@ -41,6 +41,14 @@ class InterviewOver(TriageError):
     pass
 
 
+class NeedsDetail(TriageError):
+    """"Yes" to a question that wants a choice or a duration: ask which one, or how long."""
+
+    def __init__(self, question: Question) -> None:
+        super().__init__(f"{question.id} needs a {question.type}")
+        self.question = question
+
+
 class UndoBlocked(TriageError):
     """The last answer affirmed a red flag: it cannot be taken back."""
 
@@ -313,12 +321,17 @@ def _with_event(state: Mapping[str, Any], event: list[str]) -> dict[str, Any]:
     return {**state, "events": [*state["events"], event]}
 
 
-def answer(state: Mapping[str, Any], kb: Knowledge, value: str) -> dict[str, Any]:
+def answer(state: Mapping[str, Any], kb: Knowledge, value: str, asking: Question | None = None) -> dict[str, Any]:
     """Answer the current question. yes_no: "yes"/"no"; choice: an option id, or "no" for its none option;
-    duration: an ISO-8601 duration."""
-    q = current_question(state, kb)
+    duration: an ISO-8601 duration, or "no" (no length to give: recorded as "I don't know"). "Yes" to a choice or a
+    duration raises NeedsDetail. ``asking``: the open question, when the caller has already computed it."""
+    q = asking if asking is not None else current_question(state, kb)
     if q is None:
         raise InterviewOver("no question is open")
+    if q.type != "yes_no" and value == YES:
+        raise NeedsDetail(q)
+    if q.type == "duration" and value == NO:
+        return _with_event(state, ["u", q.id])
     if q.type == "choice" and value == NO:
         none = [o.id for o in q.options if o.none]
         if not none:
@@ -331,8 +344,8 @@ def answer(state: Mapping[str, Any], kb: Knowledge, value: str) -> dict[str, Any
     return _with_event(state, ["a", q.id, value])
 
 
-def dont_know(state: Mapping[str, Any], kb: Knowledge) -> dict[str, Any]:
-    q = current_question(state, kb)
+def dont_know(state: Mapping[str, Any], kb: Knowledge, asking: Question | None = None) -> dict[str, Any]:
+    q = asking if asking is not None else current_question(state, kb)
     if q is None:
         raise InterviewOver("no question is open")
     return _with_event(state, ["u", q.id])
@@ -383,6 +396,38 @@ def restart(state: Mapping[str, Any], kb: Knowledge) -> dict[str, Any]:
     """A fresh interview that still carries every red flag already affirmed."""
     present = _replay(kb, state).findings
     return new_state(kb, carried=[f for f in present if kb.findings[f].red_flag])
+
+
+def with_red_flags(state: Mapping[str, Any], kb: Knowledge, flags: Iterable[str]) -> dict[str, Any]:
+    """The state, also carrying these red flags (those it has not heard already). Used wherever one interview
+    replaces another (resume, a stored record, an unreadable state): an affirmed red flag is never dropped."""
+    present = _replay(kb, state).findings
+    extra = [f for f in dict.fromkeys(flags) if f in kb.findings and kb.findings[f].red_flag and f not in present]
+    if not extra:
+        return dict(state)
+    return {**state, "carried": [*state.get("carried", []), *extra]}
+
+
+def salvage(state: object, kb: Knowledge) -> dict[str, Any]:
+    """A fresh interview carrying every red flag a state the engine cannot read still shows (a state from another
+    knowledge version, or with a malformed event): the flags that are still red flags in this knowledge, from its
+    carried list, its volunteered findings and the answers that still mean the same. Never raises."""
+    flags: list[str] = []
+    if isinstance(state, dict):
+        carried, events = state.get("carried"), state.get("events")
+        if isinstance(carried, list):
+            flags += [f for f in carried if isinstance(f, str)]
+        for event in events if isinstance(events, list) else ():
+            if not isinstance(event, list) or not all(isinstance(part, str) for part in event):
+                continue
+            if len(event) == 2 and event[0] == "v":
+                flags.append(event[1])
+            elif len(event) == 3 and event[0] == "a" and event[1] in kb.questions_by_id:
+                q = kb.questions_by_id[event[1]]
+                if _valid_value(q, event[2]):
+                    flags += _answer_findings(q, event[2])
+    keep = [f for f in dict.fromkeys(flags) if f in kb.findings and kb.findings[f].red_flag]
+    return new_state(kb, carried=keep)
 
 
 def findings(state: Mapping[str, Any], kb: Knowledge) -> tuple[str, ...]:
