@@ -165,7 +165,11 @@ def check_privacy_url(url: str) -> str:
         raise ReleaseError("no privacy policy URL: give --privacy-url https://… (or SKILL_PRIVACY_URL)")
     if any(c.isspace() for c in url) or len(url) > 2048:
         raise ReleaseError(f"privacy policy URL {url!r} is not a single URL")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError for a malformed port
+    except ValueError:
+        raise ReleaseError(f"privacy policy URL {url!r} is malformed") from None
     if parts.scheme != "https":
         raise ReleaseError(f"privacy policy URL {url!r} must use https (Amazon requires it)")
     host = (parts.hostname or "").rstrip(".").lower()
@@ -264,8 +268,11 @@ def write_ask_states(skill_id: str, path: Path = ASK_STATES, profile: str = "def
     if not isinstance(states, dict):
         states = {}
     states.setdefault("askcliStatesVersion", "2020-03-31")
-    profiles = states.setdefault("profiles", {})
-    profiles.setdefault(profile, {})["skillId"] = skill_id
+    if not isinstance(states.get("profiles"), dict):
+        states["profiles"] = {}
+    if not isinstance(states["profiles"].get(profile), dict):
+        states["profiles"][profile] = {}
+    states["profiles"][profile]["skillId"] = skill_id
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(states, indent=2) + "\n", encoding="utf-8")
 

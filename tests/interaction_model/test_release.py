@@ -45,6 +45,9 @@ BAD_URLS = [
     "https://your-domain.com/privacy",
     "https://alice-health.github.io/<your-path>/privacy",
     "https://alice-health.github.io/privacy policy",
+    "https://[2001:db8::1/privacy",
+    "https://alice-health.github.io:99999/privacy",
+    "https://alice-health.github.io:port/privacy",
     "",
     "   ",
 ]
