@@ -53,6 +53,8 @@ def build_skill(
         info.LastResultHandler(),
         settings.SpeechRateHandler(),
         settings.DeleteDataHandler(),
+        settings.RememberMeHandler(),
+        settings.StopRememberingHandler(),
         errors.SessionEndedHandler(),
         errors.SystemExceptionHandler(),
         errors.UnknownRequestHandler(),  # last: catches whatever is left

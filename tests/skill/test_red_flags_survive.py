@@ -43,6 +43,7 @@ def talk(store):
 def _interrupted(talk: Any) -> None:
     first = talk()
     first.launch()
+    first.intent("RememberMeIntent")
     first.no()
     first.no()
     first.session_ended("EXCEEDED_MAX_REPROMPTS")
@@ -77,6 +78,7 @@ def test_a_red_flag_said_instead_of_answering_the_resume_offer_is_kept(talk):
 def test_declining_a_stored_interview_keeps_its_red_flags(talk):
     first = talk()
     first.launch()
+    first.intent("RememberMeIntent")
     first.intent("VolunteerSymptomIntent", {"symptom": {"value": "my leg gave way", "id": "weakness_walking_balance"}})
     assert "bladder or bowels" in first.turns[-1].speech  # unfinished: the one question that could raise it
     first.session_ended("EXCEEDED_MAX_REPROMPTS")
@@ -90,6 +92,7 @@ def test_declining_a_stored_interview_keeps_its_red_flags(talk):
 def test_a_stored_interview_of_older_knowledge_is_reduced_to_its_red_flags(talk, tmp_path):
     first = talk()
     first.launch()
+    first.intent("RememberMeIntent")
     first.intent("VolunteerSymptomIntent", {"symptom": {"value": "my leg gave way", "id": "weakness_walking_balance"}})
     first.session_ended()
     with closing(sqlite3.connect(tmp_path / "skill.sqlite3")) as db, db:
