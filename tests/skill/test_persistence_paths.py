@@ -7,25 +7,7 @@ import json
 import sqlite3
 from contextlib import closing
 
-import pytest
-
-from skill import build_skill
-from tools.sqlite_persistence import SqlitePersistenceAdapter
-
 from .conftest import Conversation
-
-
-@pytest.fixture
-def store(tmp_path):
-    adapter = SqlitePersistenceAdapter(path=tmp_path / "skill.sqlite3")
-    yield adapter
-    adapter.close()
-
-
-@pytest.fixture
-def talk(store):
-    skill = build_skill(persistence_adapter=store)
-    return lambda: Conversation(skill=skill)
 
 
 def two_answers_then(talk, leave) -> None:

@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-from skill import build_skill
-from tools.sqlite_persistence import SqlitePersistenceAdapter
 from triage import engine
 from triage.knowledge import load_knowledge
 
@@ -25,19 +23,6 @@ EMERGENCY = {"value": "wet myself", "id": "loss_bladder_bowel"}
 def heard(conv: Conversation) -> tuple[str, ...]:
     """Red flags in the session's interview, as the current knowledge reads it (never a salvaged guess)."""
     return engine.red_flags_heard(engine.check_state(conv.attributes["interview"], KB), KB)
-
-
-@pytest.fixture
-def store(tmp_path):
-    adapter = SqlitePersistenceAdapter(path=tmp_path / "skill.sqlite3")
-    yield adapter
-    adapter.close()
-
-
-@pytest.fixture
-def talk(store):
-    skill = build_skill(persistence_adapter=store)
-    return lambda: Conversation(skill=skill)
 
 
 def _interrupted(talk: Any) -> None:
