@@ -5,7 +5,8 @@ A household is one Alexa account with four speakers, all talking at the same tim
 two devices (one record for the account: shared rate and last result, an interview per device) and two
 recognised people (records of their own), one on each device. Each speaker holds several sessions, chosen by a
 seeded random generator: answer a few questions "no" and be cut off or say stop; or say "yes" to the first red
-flag (an emergency) and stop; sometimes ask for the speech rate or last time's advice first.
+flag (an emergency) and stop; sometimes ask for the speech rate or last time's advice first. Each speaker says
+"remember me" in their first session (nothing about health is kept without consent).
 
 What counts:
 - wrong answer: a reply without speech, an HTTP error, a question other than the one due, a resume offered to a
@@ -87,6 +88,7 @@ class Track:
     # acknowledged as stored, or any written after it (a save the skill thought failed may have been applied).
     valid: set[int | None] = field(default_factory=lambda: {None})
     seen: dict[str, int] = field(default_factory=dict)  # this session: fingerprint of each state -> answers
+    consented: bool = False
 
 
 @dataclass
@@ -164,11 +166,20 @@ def run_session(track: Track, owner: Owner, rng: random.Random, stats: Stats) ->
     elif None not in track.valid:
         with stats.lock:
             stats.resume_missed += 1
+    if not track.consented:  # "remember me" (issue 12: nothing about health is kept without it)
+        said = step(lambda: sp.intent("RememberMeIntent"))
+        if question_index(said) not in (None, current):
+            stats.bad(f"{label}: 'remember me' moved the interview")
+        track.consented = "remember" in said.lower()
     plan = rng.random()
     if plan < 0.15:
         said = step(lambda: sp.intent("LastResultIntent"))
         if "my advice was" in said and not owner.had_emergency:
             stats.bad(f"{label}: last time's advice of a record that never had one")
+        if question_index(said) is None:  # it ends with an offer to go through the questions: yes
+            said = step(sp.yes)
+        if question_index(said) != current:
+            stats.bad(f"{label}: after last time's advice expected question {current}, got {question_index(said)}")
     elif plan < 0.25:
         step(lambda: sp.intent("SpeechRateIntent", {"rate": slot("rate", "slower", "slower")}))
     if current == 0 and rng.random() < 0.25:

@@ -35,6 +35,7 @@ if _LAMBDA not in sys.path:
     sys.path.insert(0, _LAMBDA)  # `skill` lives in lambda/ (pytest adds it; python -m does not)
 
 from skill.persistence import (  # noqa: E402
+    ALL_INTERVIEWS,
     FIELDS,
     device_key,
     now_ms,
@@ -141,7 +142,8 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
         owner = owner_of(request_envelope)
         device = device_key(request_envelope)
         rows = [
-            (owner, storage_name(f, device), None if v is None else _dumps(v), stamp, ttl) for f, v in changes.items()
+            (owner, storage_name(f, device), None if v is None else _dumps(v), stamp, ttl)
+            for f, v in changes.items() if f != ALL_INTERVIEWS
         ]
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
@@ -153,6 +155,12 @@ class SqlitePersistenceAdapter(AbstractPersistenceAdapter):
                     "WHERE excluded.stamp > fields.stamp",
                     rows,
                 )
+                if ALL_INTERVIEWS in changes:  # every device's interview, newest wins
+                    self._db.execute(
+                        "UPDATE fields SET value = NULL, stamp = ? WHERE owner = ? AND field LIKE 'interview.%' "
+                        "AND stamp < ?",
+                        (stamp, owner, stamp),
+                    )
                 self._db.execute("UPDATE fields SET expires = ? WHERE owner = ?", (ttl, owner))
                 self._db.execute("COMMIT")
             except BaseException:

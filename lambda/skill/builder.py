@@ -36,8 +36,8 @@ def build_skill(
     sb.skill_id = skill_id  # type: ignore[assignment]  # the SDK annotates it as None only
     for handler in (
         launch.LaunchHandler(),
-        answers.YesHandler(),
-        answers.NoHandler(),
+        answers.YesNoHandler(yes=True),
+        answers.YesNoHandler(yes=False),
         answers.DontKnowHandler(),
         answers.DurationHandler(),
         answers.ChoiceHandler(),
@@ -55,6 +55,8 @@ def build_skill(
         info.LastResultHandler(),
         settings.SpeechRateHandler(),
         settings.DeleteDataHandler(),
+        settings.RememberMeHandler(),
+        settings.StopRememberingHandler(),
         errors.SessionEndedHandler(),
         errors.SystemExceptionHandler(),
         errors.UnknownRequestHandler(),  # last: catches whatever is left
@@ -65,6 +67,7 @@ def build_skill(
     sb.add_global_request_interceptor(interceptors.LocaleInterceptor())
     sb.add_global_request_interceptor(interceptors.LoadInterceptor(store))
     sb.add_global_request_interceptor(interceptors.RepeatCacheGuardInterceptor())
+    sb.add_global_request_interceptor(interceptors.TurnInterceptor())
     sb.add_global_response_interceptor(interceptors.RepeatCacheInterceptor())
     sb.add_global_response_interceptor(interceptors.SpeechRateInterceptor())
     sb.add_global_response_interceptor(interceptors.SaveInterceptor(store))

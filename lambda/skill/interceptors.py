@@ -16,8 +16,17 @@ from ask_sdk_model.ui import SsmlOutputSpeech
 from skill import state as st
 from skill.edge import valid_cached_speech
 from skill.locale import strings_for
-from skill.persistence import FIELDS, ResilientPersistence, fingerprint, now_ms, owner_tag, turn_deadline
+from skill.persistence import (
+    ALL_INTERVIEWS,
+    FIELDS,
+    ResilientPersistence,
+    fingerprint,
+    now_ms,
+    owner_tag,
+    turn_deadline,
+)
 from skill.speech import with_rate
+from skill.turn import Turn
 from triage import engine
 
 log = logging.getLogger(__name__)
@@ -41,10 +50,11 @@ class LocaleInterceptor(AbstractRequestInterceptor):
 
 class LoadInterceptor(AbstractRequestInterceptor):
     """Every turn: set the turn's storage deadline. At the start of a session, bring the owner's record (the
-    recognised person's, else the account's) into the session: speech rate, this device's unfinished interview
-    to offer to resume (or drop politely if it is from older knowledge), and last time's result. Remembers what
-    it read (``stored_fp``: a digest per field) so that saves write only what this session changed; after a
-    failed read it knows nothing and writes only the session's own changes (never a blind overwrite)."""
+    recognised person's, else the account's) into the session: speech rate and consent always; with consent,
+    this device's unfinished interview to offer to resume (or its red flags, if it is from older knowledge) and
+    last time's result. Remembers what it read (``stored_fp``: a digest per field) so that saves write only what
+    this session changed; after a failed read it knows nothing and writes only the session's own changes (never
+    a blind overwrite)."""
 
     def __init__(self, store: ResilientPersistence | None) -> None:
         self.store = store
@@ -68,6 +78,10 @@ class LoadInterceptor(AbstractRequestInterceptor):
         attrs["kept"] = bool(record)
         if record.get("rate") in ("slower", "faster"):
             attrs["rate"] = record["rate"]
+        if isinstance(record.get("consent"), bool):
+            attrs["consent"] = record["consent"]
+        if record.get("consent") is not True:
+            return  # health fields are read only for a person who said yes (older records without it: ignored)
         if isinstance(record.get("last"), dict):
             attrs["last_stored"] = record["last"]
         stored = record.get("interview")
@@ -76,11 +90,20 @@ class LoadInterceptor(AbstractRequestInterceptor):
         try:
             state = engine.check_state(stored, st.kb())
         except engine.StateError:
-            attrs["stale"] = True
-            log.info("persistence.stale_interview_dropped")
+            # older knowledge (or damaged): the interview is not resumed, but its red flags are kept
+            attrs["stale"] = engine.salvage(stored, st.kb())["carried"]
+            log.info("persistence.stale_interview_reduced red_flags=%d", len(attrs["stale"]))
             return
-        if state["events"] and isinstance(engine.next_step(state, st.kb()), engine.Ask):
+        if (state["events"] or state["carried"]) and isinstance(engine.next_step(state, st.kb()), engine.Ask):
             attrs["stored"] = state
+
+
+class TurnInterceptor(AbstractRequestInterceptor):
+    """Reads the interview once per request, after the stored record is loaded: every request -- whatever its
+    handler -- sees a checked state, and an unreadable one is reduced to its red flags before anything else."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        Turn.of(handler_input)
 
 
 class RepeatCacheGuardInterceptor(AbstractRequestInterceptor):
@@ -125,9 +148,11 @@ class SpeechRateInterceptor(AbstractResponseInterceptor):
 
 
 class SaveInterceptor(AbstractResponseInterceptor):
-    """Store codes only: this device's unfinished interview, the speech rate, the last result. Each turn writes the
-    fields that differ from what the session believes is stored (``stored_fp``), field by field with a stamp that
-    grows every turn, so the store keeps the newest value of each field (see skill.persistence). A failed or
+    """Store codes only: the speech rate and the answer to "shall I remember you?" always; this device's unfinished
+    interview and the last result only for a person who said yes. Each turn writes the fields that differ from what
+    the session believes is stored (``stored_fp``), field by field with a stamp that grows every turn, so the store
+    keeps the newest value of each field (see skill.persistence). A "no" to being remembered removes the health
+    fields (every device's interview, the last result) even when the session could not read them. A failed or
     deferred save leaves ``stored_fp`` as it was: the next turn writes again. The first save of a session that
     found a record renews its TTL even when nothing changed. Nothing is written for someone who has nothing to
     keep, nor when the speaker is no longer the one whose record the session opened."""
@@ -148,6 +173,8 @@ class SaveInterceptor(AbstractResponseInterceptor):
         believed = attrs.get("stored_fp")
         believed = dict(believed) if isinstance(believed, dict) else {}
         changes = {f: record.get(f) for f in FIELDS if fingerprint(record.get(f)) != believed.get(f, "-")}
+        if record.get("consent") is False and "consent" in changes:  # withdrawn or declined: no health field stays
+            changes.update({"interview": None, "last": None, ALL_INTERVIEWS: None})
         touch = bool(attrs.get("kept")) and not attrs.get("renewed")
         if not changes and not touch:
             return
@@ -158,7 +185,7 @@ class SaveInterceptor(AbstractResponseInterceptor):
         attrs["stamp"] = stamp
         if not saved:
             return
-        believed.update({f: fingerprint(v) for f, v in changes.items()})
+        believed.update({f: fingerprint(v) for f, v in changes.items() if f in FIELDS})
         attrs["stored_fp"] = believed
         attrs["renewed"] = True
         attrs["kept"] = any(v != "-" for v in believed.values())
@@ -167,17 +194,18 @@ class SaveInterceptor(AbstractResponseInterceptor):
 def _record(handler_input: HandlerInput) -> dict[str, Any]:
     attrs = st.session(handler_input)
     record: dict[str, Any] = {}
-    interview = attrs.get("interview")
-    if isinstance(interview, dict) and interview.get("events"):
-        try:
-            if isinstance(engine.next_step(engine.check_state(interview, st.kb()), st.kb()), engine.Ask):
-                record["interview"] = interview
-        except engine.StateError:
-            pass
-    elif isinstance(attrs.get("stored"), dict):
-        record["interview"] = attrs["stored"]  # not yet answered whether to resume: keep it
+    turn = Turn.of(handler_input)
+    if turn.consent is not None:
+        record["consent"] = turn.consent
     if st.rate(handler_input):
         record["rate"] = st.rate(handler_input)
+    if turn.consent is not True:
+        return record  # nothing about health outlives the session without a yes
+    if turn.started and (turn.state["events"] or turn.state["carried"]):
+        if isinstance(turn.step, engine.Ask):  # unfinished: keep it to resume (with any carried red flags)
+            record["interview"] = turn.state
+    elif isinstance(attrs.get("stored"), dict):
+        record["interview"] = attrs["stored"]  # not yet answered whether to resume: keep it
     last = attrs.get("last") or attrs.get("last_stored")
     if isinstance(last, dict):
         record["last"] = last

@@ -8,8 +8,10 @@ or an unrecognised speaker, reads and writes another key and never sees that rec
 What a record holds: three fields, each with its own write stamp (epoch milliseconds):
 
     rate                     speech rate ("slower" | "faster")
-    last                     last result: {"disposition", "categories", "date"}
-    interview.<device>       the unfinished interview started on that device (a hash of its device id)
+    consent                  the answer to "shall I remember you?" (True | False)
+    last                     last result: {"disposition", "categories", "date"} (only with consent)
+    interview.<device>       the unfinished interview started on that device (a hash of its device id; only with
+                             consent)
 
 Merge rules (the same in DynamoDB and SQLite): every write is **per field** and **newest wins** — a field is
 written only if the stored stamp is older than the write's (a DynamoDB ``ConditionExpression``; an upsert with a
@@ -58,7 +60,8 @@ TTL_ATTRIBUTE = "ttl"
 DEFAULT_TTL_DAYS = 30
 PARTITION_KEY = "id"
 ATTRIBUTES_NAME = "attributes"  # the SDK adapter's item attribute; unused by our item layout (see above)
-FIELDS = ("interview", "rate", "last")
+FIELDS = ("interview", "rate", "last", "consent")
+ALL_INTERVIEWS = "interview.*"  # in a save's changes (value None): remove the interviews of every device
 VALUE_PREFIX = "v."
 STAMP_PREFIX = "t."
 NO_DEVICE = "-"
@@ -131,8 +134,16 @@ def fingerprint(value: Any) -> str:
     return _digest(text, 16)
 
 
+_last_stamp = 0
+_stamp_lock = threading.Lock()
+
+
 def now_ms() -> int:
-    return time.time_ns() // 1_000_000
+    """Epoch milliseconds, strictly increasing within this process (two writes in one millisecond stay ordered)."""
+    global _last_stamp
+    with _stamp_lock:
+        _last_stamp = max(time.time_ns() // 1_000_000, _last_stamp + 1)
+        return _last_stamp
 
 
 # -- deadlines ------------------------------------------------------------------------------------------------------
@@ -324,8 +335,13 @@ def _field_dynamodb_adapter_class() -> Any:
             key = {self.partition_key_name: self.partition_keygen(request_envelope)}
             table = self.dynamodb.Table(self.table_name)
             device = device_key(request_envelope)
-            named = {storage_name(f, device): v for f, v in changes.items()}
+            named = {storage_name(f, device): v for f, v in changes.items() if f != ALL_INTERVIEWS}
             try:
+                if ALL_INTERVIEWS in changes:  # every device's interview: their names are in the item
+                    item = table.get_item(Key=key, ConsistentRead=True).get("Item") or {}
+                    for name in item:
+                        if name.startswith(VALUE_PREFIX + "interview."):
+                            named.setdefault(name[len(VALUE_PREFIX):], None)
                 if not named:
                     self._update(table, key, {}, stamp, ttl, touch=True)
                     return
@@ -513,6 +529,8 @@ class ResilientPersistence(AbstractPersistenceAdapter):
             # An adapter with only the SDK interface: read-modify-write (no newest-wins guarantee).
             current = dict(adapter.get_attributes(request_envelope=request_envelope) or {})
             for field, value in changes.items():
+                if field == ALL_INTERVIEWS:
+                    continue
                 if value is None:
                     current.pop(field, None)
                 else:

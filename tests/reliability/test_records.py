@@ -31,14 +31,25 @@ def asks(said: str, n: int) -> bool:
 
 
 def answered(speaker: Speaker, n: int) -> None:
-    """Open the skill and answer the first n questions "no"."""
-    assert asks(speaker.launch(), 0)
+    """Open the skill and answer the first n questions "no" (having said "remember me", so that it is kept)."""
+    said = speaker.launch()
+    assert asks(said, 0) or RESUME in said, said
+    if RESUME in said:
+        speaker.no()  # start again
+    remember(speaker)
     for i in range(n):
         assert asks(speaker.no(), i + 1), speaker.said
 
 
+def remember(speaker: Speaker) -> None:
+    """ "Remember me": consent to keep answers (issue 12); the open question is asked again."""
+    said = speaker.intent("RememberMeIntent")
+    assert "remember" in said.lower(), said
+
+
 def emergency_then_slower(speaker: Speaker) -> None:
     speaker.launch()
+    remember(speaker)
     assert "911" in speaker.yes()  # the bladder/bowel question: an emergency, stored as the last result
     speaker.intent("SpeechRateIntent", {"rate": SLOWER})
     speaker.intent("AMAZON.StopIntent")
@@ -65,8 +76,7 @@ def test_a_write_applied_late_never_replaces_a_newer_one(cloud: Cloud) -> None:
     """Defect 4: the second answer's write is held by the store past the client's timeout and applied after
     the third answer's write; the resumed interview still goes on at the fourth question."""
     alice = cloud.speaker()
-    assert asks(alice.launch(), 0)
-    assert asks(alice.no(), 1)
+    answered(alice, 1)
     cloud.proxy.add("write", "late")  # the first attempt of the next write: applied 2.5 s later
     assert asks(alice.no(), 2)
     assert asks(alice.no(), 3)
@@ -83,6 +93,8 @@ def test_two_devices_on_one_account_keep_their_own_interviews(cloud: Cloud) -> N
     kitchen, bedroom = cloud.speaker(KITCHEN), cloud.speaker(BEDROOM)
     assert asks(kitchen.launch(), 0)
     assert asks(bedroom.launch(), 0)
+    remember(kitchen)
+    remember(bedroom)
     assert asks(kitchen.no(), 1)
     assert asks(bedroom.no(), 1)
     assert asks(bedroom.no(), 2)
@@ -100,6 +112,8 @@ def test_two_devices_at_once_the_newest_last_result_wins_and_nothing_else_is_los
     kitchen, bedroom = cloud.speaker(KITCHEN), cloud.speaker(BEDROOM)
     kitchen.launch()
     bedroom.launch()
+    remember(kitchen)
+    remember(bedroom)
     bedroom.intent("SpeechRateIntent", {"rate": SLOWER})
     assert asks(bedroom.no(), 1)
     assert "911" in kitchen.yes()  # the kitchen's result is the newest
@@ -122,7 +136,9 @@ def test_recognised_people_and_an_unrecognised_speaker_never_hear_each_others_re
     bob = cloud.speaker(KITCHEN, BOB)
     guest = cloud.speaker(KITCHEN, None)
 
-    assert "911" in alice.launch() + alice.yes()  # Alice: an emergency result...
+    alice.launch()
+    remember(alice)
+    assert "911" in alice.yes()  # Alice: an emergency result...
     alice.intent("AMAZON.StopIntent")
     answered(alice, 2)  # ...and an unfinished interview
     alice.end()
@@ -201,3 +217,25 @@ def test_the_lambda_context_s_remaining_time_bounds_storage(cloud: Cloud) -> Non
     start = time.monotonic()
     assert asks(alice.launch(), 0)
     assert time.monotonic() - start < 1.5
+
+
+def test_stop_remembering_me_removes_every_devices_interview_even_after_a_failed_read(cloud: Cloud) -> None:
+    """Consent withdrawn on one device, in a session whose read failed: the interviews of both devices and the
+    last result go; the "no" and the speech rate stay (they are not health data)."""
+    kitchen, bedroom = cloud.speaker(KITCHEN), cloud.speaker(BEDROOM)
+    answered(kitchen, 2)
+    kitchen.intent("SpeechRateIntent", {"rate": SLOWER})
+    kitchen.end()
+    answered(bedroom, 1)
+    bedroom.end()
+    before = cloud.item(ACCOUNT) or {}
+    assert len([k for k in before if k.startswith("v.interview.")]) == 2
+    cloud.proxy.add("GetItem", "throttle")
+    cloud.proxy.add("GetItem", "error503")
+    assert RESUME not in kitchen.launch()  # the read failed: nothing offered
+    kitchen.intent("StopRememberingIntent")
+    kitchen.intent("AMAZON.StopIntent")
+    item = cloud.item(ACCOUNT) or {}
+    assert not [k for k in item if k.startswith(("v.interview.", "v.last"))], sorted(item)
+    assert item["v.consent"] is False and item["v.rate"] == "slower"
+    assert RESUME not in bedroom.launch()

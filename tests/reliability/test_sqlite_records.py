@@ -13,7 +13,7 @@ from benchmarks.alexa_client import Speaker
 from skill import build_skill, invoke
 from tests.persistence.helpers import envelope
 from tests.reliability.conftest import ACCOUNT, ALICE, BEDROOM, BOB, KITCHEN
-from tests.reliability.test_records import RESUME, answered, asks
+from tests.reliability.test_records import RESUME, answered, asks, remember
 from tools.sqlite_persistence import SqlitePersistenceAdapter
 
 TTL = 4_000_000_000
@@ -59,6 +59,8 @@ def test_two_devices_keep_their_own_interviews(db: SqlitePersistenceAdapter) -> 
     kitchen, bedroom = speaker(KITCHEN), speaker(BEDROOM)
     kitchen.launch()
     bedroom.launch()
+    remember(kitchen)
+    remember(bedroom)
     kitchen.no()
     bedroom.no()
     bedroom.no()
@@ -87,3 +89,19 @@ def test_people_on_one_account_have_their_own_records_and_delete_only_their_own(
     alice.launch()
     assert asks(alice.yes(), 2)
     assert db.count() == 1  # Alice's only: the guest's account record is gone, Bob never kept anything
+
+
+def test_removing_every_devices_interview_keeps_newer_ones(db: SqlitePersistenceAdapter) -> None:
+    from ask_sdk_model.device import Device
+
+    from skill.persistence import ALL_INTERVIEWS
+
+    kitchen, bedroom = envelope(), envelope()
+    kitchen.context.system.device = Device(device_id="amzn1.ask.device.K", supported_interfaces={})
+    bedroom.context.system.device = Device(device_id="amzn1.ask.device.B", supported_interfaces={})
+    db.write_fields(kitchen, {"interview": {"events": [1]}}, stamp=100, ttl=TTL)
+    db.write_fields(bedroom, {"interview": {"events": [2]}}, stamp=300, ttl=TTL)
+    db.write_fields(kitchen, {"consent": False, "last": None, ALL_INTERVIEWS: None}, stamp=200, ttl=TTL)
+    assert "interview" not in db.read_record(kitchen)
+    assert db.read_record(bedroom)["interview"] == {"events": [2]}  # written after the withdrawal: newest wins
+    assert db.read_record(kitchen)["consent"] is False

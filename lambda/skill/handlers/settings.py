@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill import state as st
-from skill.conversation import continue_after
+from skill.offers import after_information, continue_after
+from skill.persistence import ttl_days_from_env
 from skill.slots import resolved_id
 from skill.speech import Speech
-
-log = logging.getLogger(__name__)
+from skill.turn import Offer, Turn
 
 
 class SpeechRateHandler(AbstractRequestHandler):
@@ -30,8 +28,8 @@ class SpeechRateHandler(AbstractRequestHandler):
         elif rate == "normal":
             attrs.pop("rate", None)
         else:
-            return continue_after(handler_input, Speech(t).say("rate_unknown"), info=True)
-        return continue_after(handler_input, Speech(t).say(f"rate_{rate}"), info=True)
+            return after_information(handler_input, Speech(t).say("rate_unknown"))
+        return after_information(handler_input, Speech(t).say(f"rate_{rate}"))
 
 
 class DeleteDataHandler(AbstractRequestHandler):
@@ -39,23 +37,35 @@ class DeleteDataHandler(AbstractRequestHandler):
         return bool(is_intent_name("DeleteDataIntent")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        st.set_pending(handler_input, "delete")
-        return continue_after(handler_input, Speech(st.strings(handler_input)))
+        turn = Turn.of(handler_input)
+        turn.offer = Offer.DELETE
+        return continue_after(handler_input, Speech(turn.t))
 
 
-def delete_data(handler_input: HandlerInput) -> Response:
-    """Delete the stored record, and store nothing more in this session."""
-    t = st.strings(handler_input)
-    attrs = st.session(handler_input)
-    st.set_pending(handler_input, None)
-    for key in ("stored", "last_stored", "kept"):
-        attrs.pop(key, None)
-    attrs["no_store"] = True
-    if handler_input.attributes_manager.request_attributes.get("persist"):
-        try:
-            handler_input.attributes_manager.delete_persistent_attributes()
-        except Exception as exc:  # the store may be down: say so, lose nothing else
-            log.error("persistence.delete_failed code=%s", type(exc).__name__)
-            return continue_after(handler_input, Speech(t).say("delete_failed"), info=True)
-    log.info("persistence.deleted")
-    return continue_after(handler_input, Speech(t).say("deleted"), info=True)
+class RememberMeHandler(AbstractRequestHandler):
+    """"Remember me": consent to keep answers and the last result between sessions (as codes, with a TTL)."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("RememberMeIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.attrs["consent"] = True
+        turn.attrs.pop("no_store", None)
+        return after_information(handler_input, Speech(turn.t).say("remember_on", days=str(ttl_days_from_env())))
+
+
+class StopRememberingHandler(AbstractRequestHandler):
+    """"Stop remembering me": withdraw consent; what was kept about health is dropped from the record."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("StopRememberingIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.attrs["consent"] = False
+        for key in ("stored", "last_stored"):
+            turn.attrs.pop(key, None)
+        if turn.offer in (Offer.RESUME, Offer.REMEMBER):
+            turn.offer = None
+        return after_information(handler_input, Speech(turn.t).say("remember_off"))
