@@ -173,6 +173,16 @@ def test_recognised_people_and_an_unrecognised_speaker_never_hear_each_others_re
     assert _record_keys(cloud) == {ALICE, ACCOUNT}
     alice.launch()
     assert RESUME in alice.said
+    # ...and every DynamoDB call of all this is one the template's least-privilege policy allows
+    allowed = {a.removeprefix("dynamodb:") for a in _policy_actions()}
+    assert {key.split(":")[0] for key in cloud.proxy.counts} <= allowed == {"GetItem", "UpdateItem", "DeleteItem"}
+
+
+def _policy_actions() -> set[str]:
+    import re
+
+    template = (ROOT / "template.yaml").read_text()
+    return set(re.findall(r"- (dynamodb:\w+)", template))
 
 
 def test_a_session_whose_speaker_changes_is_not_saved_into_the_other_persons_record(cloud: Cloud) -> None:
