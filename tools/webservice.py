@@ -100,6 +100,12 @@ def create_app(
     def health() -> Response:
         return jsonify(status="ok")
 
+    @app.get("/privacy")
+    def privacy() -> Response:  # PRIVACY.md: HTML, or Markdown if preferred (tools/privacy_page.py)
+        from tools import privacy_page
+
+        return privacy_page.response(request.accept_mimetypes)
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[Response, int]:
         return jsonify(error=exc.name), exc.code or 500

@@ -24,7 +24,6 @@ import copy
 import itertools
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 from ask_sdk_core.serialize import DefaultSerializer
@@ -37,12 +36,12 @@ import lambda_function
 from skill import build_skill, invoke
 from skill.persistence import ResilientPersistence
 from skill.speech import ssml_to_text
+from tools import build_models
 from tools.sqlite_persistence import SqlitePersistenceAdapter
 from triage.knowledge import load_knowledge
 
 PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = json.loads((ROOT / "interaction_model" / "models" / "en-US.json").read_text("utf-8"))
+MODEL = json.loads(build_models.model_path("en-US").read_text("utf-8"))
 LANGUAGE_MODEL = MODEL["interactionModel"]["languageModel"]
 KB = load_knowledge()
 SERIALIZER = DefaultSerializer()
