@@ -48,6 +48,11 @@ STAMP="$VENV/.requirements.sha256"
 WANT="$(cat "$ROOT/requirements-dev.txt" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1) $ROOT"
 if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
   echo "==> installing requirements-dev.txt (--require-hashes) and this project (editable) into $VENV" >&2
+  # pip first, at the lock's version and hash: the pip a new venv comes with can be too old for the lock (before
+  # pip 23.3, a package needed both with and without extras fails in hash mode).
+  awk '/^pip==/{p=1; print; next} /^[A-Za-z0-9]/{p=0} p' "$ROOT/requirements-dev.txt" > "$VENV/.pip-lock.txt"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --require-hashes -r "$VENV/.pip-lock.txt" \
+    2>&1 | { grep -v '^WARNING: Location' || true; } >&2
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --require-hashes -r "$ROOT/requirements-dev.txt" \
     2>&1 | { grep -v '^WARNING: Location' || true; } >&2
   # (setuptools warns on every editable install that a folder named like a package may shadow it: noise here.)
