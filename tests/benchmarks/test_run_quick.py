@@ -3,17 +3,16 @@ the numbers depend on the machine; the benchmark prints PASS/FAIL against its ta
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from benchmarks.run import ROWS
+from tests.checkout import child_env
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ROOT / "benchmarks" / "run.py"
-# This checkout's code in the benchmark and its children, whichever venv runs the tests (pytest's pythonpath).
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "lambda"), str(ROOT)])}
+ENV = child_env()  # this checkout's code in the benchmark and its children, whichever venv runs the tests
 
 
 def test_quick_run_prints_every_row() -> None:
