@@ -4,7 +4,9 @@ needs uv's cache or PyPI.)"""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +100,34 @@ def test_the_makefile_bundles_the_lambda_lock_without_the_runtimes_packages(tmp_
     lock = requirements("lambda/requirements.txt")
     assert kept == {name: pin for name, pin in lock.items() if name not in artifact.RUNTIME_PROVIDED}
     assert "ask-sdk-core" in kept and "boto3" not in kept
+
+
+def _uv() -> str | None:
+    here = Path(sys.executable).parent / "uv"
+    return str(here) if here.is_file() else shutil.which("uv")
+
+
+@pytest.mark.skipif(_uv() is None, reason="uv is not installed here (it is in .venv, from requirements-dev.txt)")
+def test_the_lock_check_passes_on_the_locks_and_names_an_input_edited_without_relocking(tmp_path: Path) -> None:
+    """bin/lock --check on a copy of the repo's inputs and locks: identical -> 0; a package added to the Lambda's
+    input but not locked -> 1, naming the lock. Offline, from uv's cache (bin/test's own lock check, which runs
+    before pytest, fills it; PyPI can take seconds per changed package)."""
+    for rel in ("bin/lock", *LOCKS, *LOCKS.values()):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, tmp_path / rel)
+    env = {**os.environ, "UV": str(_uv())}
+
+    def check() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["bash", str(tmp_path / "bin" / "lock"), "--check", "--offline"], env=env,
+                              capture_output=True, text=True, timeout=300, check=False)
+
+    done = check()
+    if done.returncode == 2:
+        pytest.skip("uv's cache cannot resolve the locks offline: run bin/lock --check once (bin/test does)")
+    assert done.returncode == 0, done.stderr
+    with (tmp_path / "lambda" / "requirements.in").open("a", encoding="utf-8") as f:
+        f.write("six\n")  # already locked as a dependency of a dependency, but not as a direct requirement
+    done = check()
+    assert done.returncode == 1, done.stderr
+    assert "lambda/requirements.txt is out of date with lambda/requirements.in" in done.stderr
+    assert "+    #   -r lambda/requirements.in" in done.stderr
