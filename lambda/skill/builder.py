@@ -34,8 +34,8 @@ def build_skill(
     sb.skill_id = skill_id  # type: ignore[assignment]  # the SDK annotates it as None only
     for handler in (
         launch.LaunchHandler(),
-        answers.YesHandler(),
-        answers.NoHandler(),
+        answers.YesNoHandler(yes=True),
+        answers.YesNoHandler(yes=False),
         answers.DontKnowHandler(),
         answers.DurationHandler(),
         answers.ChoiceHandler(),
@@ -53,6 +53,8 @@ def build_skill(
         info.LastResultHandler(),
         settings.SpeechRateHandler(),
         settings.DeleteDataHandler(),
+        settings.RememberMeHandler(),
+        settings.StopRememberingHandler(),
         errors.SessionEndedHandler(),
         errors.SystemExceptionHandler(),
         errors.UnknownRequestHandler(),  # last: catches whatever is left

@@ -55,6 +55,10 @@ class LoadInterceptor(AbstractRequestInterceptor):
         attrs["kept"] = bool(record)
         if record.get("rate") in ("slower", "faster"):
             attrs["rate"] = record["rate"]
+        if isinstance(record.get("consent"), bool):
+            attrs["consent"] = record["consent"]
+        if record.get("consent") is not True:
+            return  # health fields are read only for a person who said yes (older records without it: ignored)
         if isinstance(record.get("last"), dict):
             attrs["last_stored"] = record["last"]
         stored = record.get("interview")
@@ -102,9 +106,9 @@ class SpeechRateInterceptor(AbstractResponseInterceptor):
 
 
 class SaveInterceptor(AbstractResponseInterceptor):
-    """Store codes only: an unfinished interview, the speech rate, the last result. Written every turn (which also
-    renews the record's TTL, and retries a save that failed on an earlier turn); nothing is written for someone
-    who has nothing to keep."""
+    """Store codes only: the speech rate and the answer to "shall I remember you?" always; an unfinished interview
+    and the last result only for a person who said yes. Written every turn (which also renews the record's TTL,
+    and retries a save that failed on an earlier turn); nothing is written for someone who has nothing to keep."""
 
     def __init__(self, persist: bool) -> None:
         self.persist = persist
@@ -130,13 +134,17 @@ def _record(handler_input: HandlerInput) -> dict[str, Any]:
     attrs = st.session(handler_input)
     record: dict[str, Any] = {}
     turn = Turn.of(handler_input)
+    if turn.consent is not None:
+        record["consent"] = turn.consent
+    if st.rate(handler_input):
+        record["rate"] = st.rate(handler_input)
+    if turn.consent is not True:
+        return record  # nothing about health outlives the session without a yes
     if turn.started and (turn.state["events"] or turn.state["carried"]):
         if isinstance(turn.step, engine.Ask):  # unfinished: keep it to resume (with any carried red flags)
             record["interview"] = turn.state
     elif isinstance(attrs.get("stored"), dict):
         record["interview"] = attrs["stored"]  # not yet answered whether to resume: keep it
-    if st.rate(handler_input):
-        record["rate"] = st.rate(handler_input)
     last = attrs.get("last") or attrs.get("last_stored")
     if isinstance(last, dict):
         record["last"] = last

@@ -4,7 +4,6 @@ DATA_TTL_DAYS, log retention, backups, encryption, where records live, and the p
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from skill import persistence
 from tools import build_models, sqlite_persistence
 from tools.invoke import load_template
-from tools.nlu import FALLBACK, LocalNlu
+from tools.nlu import LocalNlu
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = (ROOT / "PRIVACY.md").read_text(encoding="utf-8")
@@ -26,10 +25,8 @@ SAID = {
     "delete my data": "DeleteDataIntent",
     "forget me": "DeleteDataIntent",
     "what did you tell me last time?": "LastResultIntent",
+    "stop remembering me": "StopRememberingIntent",
 }
-# Named by the policy, arriving with the consent work (issue 12, part 1). The last test fails as soon as the model
-# understands it: then move it into SAID with its intent.
-PENDING = {"stop remembering me"}
 
 
 def test_the_days_kept_are_the_days_the_code_and_template_use():
@@ -66,12 +63,3 @@ def test_every_phrase_the_policy_suggests_is_understood(phrase, intent):
     assert f'"{phrase}"' in TEXT
     understood = LocalNlu.for_locale("en-US").understand(phrase)
     assert understood.intent == intent, f"{phrase!r} -> {understood.intent}"
-
-
-def test_the_pending_phrases_are_still_pending():
-    quoted = set(re.findall(r'"([^"]+)"', TEXT))
-    assert quoted >= PENDING
-    for phrase in PENDING:
-        assert LocalNlu.for_locale("en-US").understand(phrase).intent == FALLBACK, (
-            f"{phrase!r} is understood now: move it from PENDING into SAID"
-        )

@@ -81,6 +81,7 @@ def test_interrupted_after_two_answers_resumes_at_the_third_question(persistent_
     first, second, third = ORDER[0], ORDER[1], ORDER[2]
     talk = Conversation(persistent_skill)
     assert asks(talk.launch(), first)
+    assert asks(talk.intent("RememberMeIntent"), first)  # consent: nothing about health is kept without it
     assert asks(talk.intent("AMAZON.NoIntent"), second)
     assert asks(talk.intent("AMAZON.NoIntent"), third)
     talk.cut_off()
@@ -105,11 +106,12 @@ def test_storage_down_the_person_still_gets_answers_and_the_interview_goes_on(
         down.add_client_error("get_item", service_error_code="ProvisionedThroughputExceededException")
         down.add_client_error("put_item", service_error_code="ThrottlingException")
         assert asks(talk.launch(), ORDER[0])
-        assert asks(talk.intent("AMAZON.NoIntent"), ORDER[1])  # session attributes carry the interview
+        assert asks(talk.intent("RememberMeIntent"), ORDER[0])  # the consent's save is throttled
         down.assert_no_pending_responses()
     assert "code=ProvisionedThroughputExceededException" in caplog.text
     assert "code=ThrottlingException" in caplog.text
-    # DynamoDB is back: the next turn saves everything, including the answer given while it was down.
+    # DynamoDB is back: the next turns save everything, including the consent given while it was down.
+    assert asks(talk.intent("AMAZON.NoIntent"), ORDER[1])  # session attributes carry the interview
     assert asks(talk.intent("AMAZON.NoIntent"), ORDER[2])
     user = talk.base["context"]["System"]["user"]["userId"]
     item = dynamodb.Table(TABLE).get_item(Key={"id": user})["Item"]

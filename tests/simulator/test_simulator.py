@@ -287,7 +287,7 @@ def test_default_persistence_keeps_the_user_across_runs(tmp_path: Path) -> None:
 
     db = tmp_path / "skill.sqlite3"
     out = io.StringIO()
-    script = io.StringIO("open back numbness helper\nyes\n")
+    script = io.StringIO("open back numbness helper\nremember me\nyes\n")
     assert sim.main(["--db", str(db), "--user-id", "amzn1.ask.account.PERSIST"], stdin=script, stdout=out) == 0
     store = SqlitePersistenceAdapter(db)
     try:
