@@ -22,14 +22,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "lambda"), str(ROOT), str(ROOT / "benchmarks")]
+import hello_skill  # beside this script: the script's folder is on sys.path
 
-import hello_skill  # noqa: E402
-
-import lambda_function  # noqa: E402
-from tools.nlu import LocalNlu  # noqa: E402
-from tools.simulator import Device, Session, Simulator, envelope, launch_request, script_lines  # noqa: E402
+import lambda_function
+from tools.nlu import LocalNlu
+from tools.simulator import Device, Session, Simulator, envelope, launch_request, script_lines
 
 SKILL_USER = "amzn1.ask.account.BENCHMARK-SKILL-{}"
 HELLO_USER = "amzn1.ask.account.BENCHMARK-HELLO"

@@ -191,9 +191,6 @@ def render(response: dict[str, Any]) -> list[str]:
 # -- transports ---------------------------------------------------------------------------------------------------
 def in_process_transport(persistence_adapter: Any, skill_id: str | None) -> Transport:
     """Calls the project's skill the way Lambda does."""
-    lambda_dir = str(ROOT / "lambda")
-    if lambda_dir not in sys.path:
-        sys.path.insert(0, lambda_dir)
     from skill import build_skill, invoke
 
     skill = build_skill(persistence_adapter=persistence_adapter, skill_id=skill_id)

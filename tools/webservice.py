@@ -15,14 +15,11 @@ import argparse
 import json
 import logging
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT / "lambda") not in sys.path:
-    sys.path.insert(0, str(ROOT / "lambda"))  # `skill` lives in lambda/ (pytest adds it; python -m / waitress do not)
 
 from ask_sdk_core.skill import CustomSkill  # noqa: E402
 from ask_sdk_model.request_envelope import RequestEnvelope  # noqa: E402

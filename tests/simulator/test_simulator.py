@@ -15,6 +15,7 @@ import pytest
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import IntentRequest, LaunchRequest, RequestEnvelope, SessionEndedRequest
 
+from tests.checkout import child_env
 from tools import simulator as sim
 from tools.nlu import LocalNlu
 
@@ -214,6 +215,7 @@ def test_subprocess_reads_stdin_and_exits_zero(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=child_env(),
         timeout=60,
         check=False,
     )
