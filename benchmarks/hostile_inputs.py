@@ -123,7 +123,7 @@ def run_webservice(items: list[tuple[str, bytes, str]], verify: bool) -> tuple[C
         env = {**os.environ, "ALEXA_VERIFY": "1" if verify else "0", "SKILL_DB_PATH": str(Path(tmp) / "s.db"),
                "LOG_LEVEL": "WARNING"}
         env.pop("SKILL_ID", None)
-        cmd = [sys.executable, "-m", "tools.webservice", "--serve", "waitress", "--port", str(port)]
+        cmd = [sys.executable, "-m", "hosting.webservice", "--serve", "waitress", "--port", str(port)]
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_up(f"http://127.0.0.1:{port}/", time.monotonic() + 30)

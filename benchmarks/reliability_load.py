@@ -1,6 +1,6 @@
 """Load: many conversations at once, every answer checked (see reliability_common.py), two ways:
 
-1. the webservice under waitress (``python -m tools.webservice --serve waitress``, its production settings) with
+1. the webservice under waitress (``python -m hosting.webservice --serve waitress``, its production settings) with
    the embedded SQLite store, driven over HTTP on 127.0.0.1;
 2. ``lambda_function.lambda_handler`` in this process (a real Lambda context per turn) with DynamoDB on a moto
    server on 127.0.0.1 (a process of its own).
@@ -83,7 +83,7 @@ def run_waitress(n_households: int, sessions: int, seed: int, threads: int) -> l
         env = {**os.environ, "ALEXA_VERIFY": "0", "SKILL_DB_PATH": str(db), "LOG_LEVEL": "WARNING"}
         env.pop("SKILL_ID", None)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tools.webservice", "--serve", "waitress", "--no-verify", "--port", str(port),
+            [sys.executable, "-m", "hosting.webservice", "--serve", "waitress", "--no-verify", "--port", str(port),
              "--threads", str(threads)],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:

@@ -32,8 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, TextIO
 
+from hosting.sqlite_persistence import SqlitePersistenceAdapter
 from tools.nlu import DEFAULT_SKILL_ID, INTENT, LAUNCH, LOCALES, SESSION_ENDED, LocalNlu, Understanding
-from tools.sqlite_persistence import SqlitePersistenceAdapter
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_USER_ID: Final = "amzn1.ask.account.SIMULATOR-LOCAL-USER"

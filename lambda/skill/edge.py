@@ -1,7 +1,7 @@
 """Inputs bounded at the edge, before the ASK SDK deserialises anything.
 
 ``check_request(event)`` is the one check both entry points run on the parsed JSON request: the Lambda
-(``skill.builder.invoke``) and the webservice (``tools.webservice``). It walks the event without recursion and
+(``skill.builder.invoke``) and the webservice (``hosting.webservice``). It walks the event without recursion and
 refuses, with a log-safe problem code: nesting deeper than ``MAX_DEPTH`` (at 496 levels the SDK's recursive
 deserialiser raised RecursionError: an HTTP 500), more than ``MAX_NODES`` values, strings longer than
 ``MAX_STRING``, session attributes larger than ``MAX_ATTRIBUTES_CHARS``, and wrong types where the skill relies on

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from hosting import sqlite_persistence
 from skill import persistence
-from tools import build_models, sqlite_persistence
+from tools import build_models
 from tools.invoke import load_template
 from tools.nlu import LocalNlu
 

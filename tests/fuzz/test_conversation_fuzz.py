@@ -34,11 +34,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
 import lambda_function
+from hosting.sqlite_persistence import SqlitePersistenceAdapter
 from skill import build_skill, invoke
 from skill.persistence import ResilientPersistence
 from skill.speech import ssml_to_text
 from tools import build_models
-from tools.sqlite_persistence import SqlitePersistenceAdapter
 from triage.knowledge import load_knowledge
 
 PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from ask_sdk_core.exceptions import PersistenceException
 
+from hosting.sqlite_persistence import SqlitePersistenceAdapter, default_path
 from skill.persistence import ResilientPersistence
 from tests.persistence.helpers import NOW, USER_A, USER_B, envelope
-from tools.sqlite_persistence import SqlitePersistenceAdapter, default_path
 
 STATE = {"interview": {"v": 1, "events": [["a", "bladder_bowel", "no"]], "n": 2, "x": 0.5}, "rate": "slow"}
 

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
+from hosting.sqlite_persistence import SqlitePersistenceAdapter
 from skill import persistence as p
 from skill.persistence import DeadlineExceeded, ResilientPersistence, bounded_call, turn_deadline
 from tests.persistence.helpers import envelope
-from tools.sqlite_persistence import SqlitePersistenceAdapter
 
 
 def test_a_slow_call_is_abandoned_at_the_deadline_and_finishes_in_the_background() -> None:

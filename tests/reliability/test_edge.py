@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from hosting.webservice import create_app
 from skill import build_skill, invoke
 from skill.edge import MAX_DEPTH, check_request, valid_cached_speech
 from tools.nlu import DEFAULT_SKILL_ID, LocalNlu
 from tools.simulator import Device, Simulator, in_process_transport, run_script
-from tools.webservice import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 LAUNCH = json.loads((ROOT / "events" / "launch.json").read_text())

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from benchmarks.alexa_client import Speaker
+from hosting.sqlite_persistence import SqlitePersistenceAdapter
 from skill import build_skill, invoke
 from tests.persistence.helpers import envelope
 from tests.reliability.conftest import ACCOUNT, ALICE, BEDROOM, BOB, KITCHEN
 from tests.reliability.test_records import RESUME, answered, asks, remember
-from tools.sqlite_persistence import SqlitePersistenceAdapter
 
 TTL = 4_000_000_000
 

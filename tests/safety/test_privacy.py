@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
+from hosting.sqlite_persistence import SqlitePersistenceAdapter
 from skill.persistence import ResilientPersistence, adapter_from_env
 from tests.persistence.helpers import TABLE
-from tools.sqlite_persistence import SqlitePersistenceAdapter
 from triage.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -177,7 +177,7 @@ def conversation(skill):
 @pytest.fixture
 def store(tmp_path):
     """The embedded SQLite store the simulator and the webservice use, in a temporary file."""
-    from tools.sqlite_persistence import SqlitePersistenceAdapter
+    from hosting.sqlite_persistence import SqlitePersistenceAdapter
 
     adapter = SqlitePersistenceAdapter(path=tmp_path / "skill.sqlite3")
     yield adapter

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import privacy_page
+from hosting import privacy_page
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = (ROOT / "PRIVACY.md").read_text(encoding="utf-8")

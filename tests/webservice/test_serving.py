@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from hosting.webservice import parse_args
 from tests.checkout import child_env
-from tools.webservice import parse_args
 
 ROOT = Path(__file__).resolve().parents[2]
 LAUNCH = {
@@ -61,9 +61,9 @@ def test_production_start_commands_answer_a_launch(how, tmp_path):
     env.pop("SKILL_ID", None)
     bindir = Path(sys.executable).parent
     cmd = {
-        "cli": [sys.executable, "-m", "tools.webservice", "--serve", "waitress", "--port", str(port), "--no-verify"],
+        "cli": [sys.executable, "-m", "hosting.webservice", "--serve", "waitress", "--port", str(port), "--no-verify"],
         "waitress-serve": [str(bindir / "waitress-serve"), "--listen", f"127.0.0.1:{port}", "--call",
-                           "tools.webservice:create_app"],
+                           "hosting.webservice:create_app"],
     }[how]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

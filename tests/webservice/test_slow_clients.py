@@ -12,8 +12,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from hosting.webservice import waitress_settings
+from tests.checkout import child_env
 from tests.webservice.test_serving import LAUNCH, _free_port, _post
-from tools.webservice import waitress_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,9 +28,9 @@ def test_settings_for_slow_and_idle_clients() -> None:
 
 def test_99_idle_half_sent_connections_do_not_block_a_new_request(tmp_path: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "ALEXA_VERIFY": "0", "SKILL_DB_PATH": str(tmp_path / "skill.sqlite3")}
+    env = child_env({**os.environ, "ALEXA_VERIFY": "0", "SKILL_DB_PATH": str(tmp_path / "skill.sqlite3")})
     env.pop("SKILL_ID", None)
-    cmd = [sys.executable, "-m", "tools.webservice", "--serve", "waitress", "--port", str(port), "--no-verify"]
+    cmd = [sys.executable, "-m", "hosting.webservice", "--serve", "waitress", "--port", str(port), "--no-verify"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     idle: list[socket.socket] = []
     try:
