@@ -12,6 +12,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from tools import alexa_requests as requests
+
 SKILL_ID = "amzn1.ask.skill.5f0c7a2e-3b1d-4c6e-9a8f-2d4b6e8c0a1f"
 Transport = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -44,12 +46,7 @@ def http_transport(url: str, timeout: float = 30) -> Transport:
 
 
 def slot(name: str, value: str, resolved_id: str | None = None) -> dict[str, Any]:
-    spec: dict[str, Any] = {"name": name, "value": value, "confirmationStatus": "NONE"}
-    if resolved_id:
-        spec["resolutions"] = {"resolutionsPerAuthority": [{
-            "authority": f"amzn1.er-authority.echo-sdk.{SKILL_ID}.{name}", "status": {"code": "ER_SUCCESS_MATCH"},
-            "values": [{"value": {"name": value, "id": resolved_id}}]}]}
-    return spec
+    return requests.slot(name, value, resolved_id, skill_id=SKILL_ID)
 
 
 class Speaker:
@@ -67,23 +64,12 @@ class Speaker:
         self.last_reply: dict[str, Any] = {}
 
     def event(self, request: dict[str, Any]) -> dict[str, Any]:
-        app = {"applicationId": SKILL_ID}
-        system: dict[str, Any] = {
-            "application": app, "user": {"userId": self.user_id},
-            "device": {"deviceId": self.device_id, "supportedInterfaces": {}},
-            "apiEndpoint": "https://api.amazonalexa.com", "apiAccessToken": "token",
-        }
-        user: dict[str, Any] = {"userId": self.user_id}
-        if self.person_id:
-            system["person"] = {"personId": self.person_id}
-        return {
-            "version": "1.0",
-            "session": {"new": self.new, "sessionId": self.session_id, "application": app, "user": user,
-                        "attributes": self.attributes},
-            "context": {"System": system},
-            "request": {"requestId": f"amzn1.echo-api.request.{uuid.uuid4()}", "locale": self.locale,
-                        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **request},
-        }
+        """The one request builder (tools.alexa_requests): this speaker, this session, now."""
+        caller = requests.Caller(locale=self.locale, user_id=self.user_id, skill_id=SKILL_ID,
+                                 device_id=self.device_id, person_id=self.person_id)
+        request = {"requestId": requests.request_id(), "timestamp": requests.timestamp(), "locale": self.locale,
+                   **request}
+        return requests.envelope(request, caller, requests.Session(self.session_id, self.new, self.attributes))
 
     def send(self, request: dict[str, Any]) -> str:
         reply = self.transport(self.event(request))

@@ -43,10 +43,12 @@ from hassil import (
 )
 from hassil.intents import Intent, IntentData
 
+from tools import alexa_requests as requests
+
 ROOT: Final = Path(__file__).resolve().parents[1]
 MODELS_DIR: Final = ROOT / "skill-package" / "interactionModels" / "custom"  # tools/build_models.py writes it
 LOCALES: Final = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
-DEFAULT_SKILL_ID: Final = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
+DEFAULT_SKILL_ID: Final = requests.DEFAULT_SKILL_ID
 FALLBACK: Final = "AMAZON.FallbackIntent"
 LAUNCH: Final = "LaunchRequest"
 INTENT: Final = "IntentRequest"

@@ -25,26 +25,17 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TextIO
 
 from hosting.sqlite_persistence import SqlitePersistenceAdapter
-from tools.nlu import DEFAULT_SKILL_ID, INTENT, LAUNCH, LOCALES, SESSION_ENDED, LocalNlu, Understanding
+from tools import alexa_requests as requests
+from tools.alexa_requests import DEFAULT_SKILL_ID, DEFAULT_USER_ID, Caller
+from tools.nlu import LAUNCH, LOCALES, SESSION_ENDED, LocalNlu, Understanding
 
 ROOT: Final = Path(__file__).resolve().parents[1]
-DEFAULT_USER_ID: Final = "amzn1.ask.account.SIMULATOR-LOCAL-USER"
-DEVICE_ID: Final = "amzn1.ask.device.SIMULATOR-LOCAL-DEVICE"
-API_ENDPOINTS: Final = {
-    "en-US": "https://api.amazonalexa.com",
-    "en-CA": "https://api.amazonalexa.com",
-    "en-GB": "https://api.eu.amazonalexa.com",
-    "en-IN": "https://api.eu.amazonalexa.com",
-    "en-AU": "https://api.fe.amazonalexa.com",
-}
 ESPEAK_VOICES: Final = {"en-US": "en-us", "en-CA": "en-us", "en-GB": "en-gb", "en-IN": "en-gb", "en-AU": "en-gb"}
 SKILL_PROBLEM: Final = "There was a problem with the requested skill's response."
 _TAG: Final = re.compile(r"<[^>]*>")
@@ -58,93 +49,33 @@ class SkillCallError(Exception):
     """The skill (or the webservice) did not give a usable response."""
 
 
-# -- envelopes ----------------------------------------------------------------------------------------------------
-@dataclass
-class Session:
-    """One open skill session, as Alexa keeps it between turns."""
+# -- envelopes (built by tools.alexa_requests, the one request builder) -----------------------------------------
+Device = Caller  # who is talking, to which skill, from which device
 
-    session_id: str = field(default_factory=lambda: f"amzn1.echo-api.session.{uuid.uuid4()}")
-    new: bool = True
-    attributes: dict[str, Any] = field(default_factory=dict)
+
+@dataclass
+class Session(requests.Session):
+    """One open skill session, as Alexa keeps it between turns, and what the simulated device remembers of it."""
+
     reprompt_ssml: str | None = None
     silences: int = 0
     dialog_intent: str | None = None  # intent a Dialog.* directive is running
 
 
-@dataclass(frozen=True)
-class Device:
-    """Who is talking, to which skill, from which device."""
-
-    locale: str = "en-US"
-    user_id: str = DEFAULT_USER_ID
-    skill_id: str = DEFAULT_SKILL_ID
-    device_id: str = DEVICE_ID
-
-
-def timestamp() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def request_id() -> str:
-    return f"amzn1.echo-api.request.{uuid.uuid4()}"
-
-
 def launch_request(locale: str) -> dict[str, Any]:
-    return {"type": LAUNCH, "requestId": request_id(), "timestamp": timestamp(), "locale": locale}
+    return requests.launch(locale)
 
 
 def intent_request(locale: str, understanding: Understanding, dialog_state: str) -> dict[str, Any]:
-    return {
-        "type": INTENT,
-        "requestId": request_id(),
-        "timestamp": timestamp(),
-        "locale": locale,
-        "dialogState": dialog_state,
-        "intent": {
-            "name": understanding.intent,
-            "confirmationStatus": "NONE",
-            "slots": understanding.slots,
-        },
-    }
+    return requests.intent(understanding.intent or "AMAZON.FallbackIntent", understanding.slots, locale, dialog_state)
 
 
 def session_ended_request(locale: str, reason: str) -> dict[str, Any]:
-    request: dict[str, Any] = {
-        "type": SESSION_ENDED,
-        "requestId": request_id(),
-        "timestamp": timestamp(),
-        "locale": locale,
-        "reason": reason,
-    }
-    if reason == "ERROR":
-        request["error"] = {"type": "INVALID_RESPONSE", "message": "The skill response was not valid"}
-    return request
+    return requests.session_ended(reason, locale)
 
 
 def envelope(request: dict[str, Any], session: Session, device: Device) -> dict[str, Any]:
-    """A version 1.0 request envelope around one request."""
-    application = {"applicationId": device.skill_id}
-    user = {"userId": device.user_id}
-    return {
-        "version": "1.0",
-        "session": {
-            "new": session.new,
-            "sessionId": session.session_id,
-            "application": application,
-            "attributes": session.attributes,
-            "user": user,
-        },
-        "context": {
-            "System": {
-                "application": application,
-                "user": user,
-                "device": {"deviceId": device.device_id, "supportedInterfaces": {}},
-                "apiEndpoint": API_ENDPOINTS.get(device.locale, API_ENDPOINTS["en-US"]),
-                "apiAccessToken": "simulator.local.api-access-token",
-            }
-        },
-        "request": request,
-    }
+    return requests.envelope(request, device, session)
 
 
 # -- rendering ----------------------------------------------------------------------------------------------------

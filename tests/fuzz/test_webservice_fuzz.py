@@ -26,6 +26,7 @@ from hosting.sqlite_persistence import SqlitePersistenceAdapter
 from hosting.webservice import MAX_BODY_BYTES, create_app
 from skill import build_skill
 from skill.persistence import ResilientPersistence
+from tools import alexa_requests as requests
 
 PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
@@ -55,16 +56,10 @@ def clients() -> dict[bool, FlaskClient]:
 
 
 def _envelope(request: dict[str, Any]) -> dict[str, Any]:
-    app, user = {"applicationId": SKILL_ID}, {"userId": "amzn1.ask.account.FUZZWEB"}
-    return {
-        "version": "1.0",
-        "session": {"new": False, "sessionId": "amzn1.echo-api.session.fuzzweb", "application": app,
-                    "attributes": {}, "user": user},
-        "context": {"System": {"application": app, "user": user, "device": {"deviceId": "amzn1.ask.device.W"},
-                               "apiEndpoint": "https://api.amazonalexa.com", "apiAccessToken": "WEB.TOKEN"}},
-        "request": {"requestId": "amzn1.echo-api.request.fuzzweb", "timestamp": "2026-11-24T12:00:00Z",
-                    "locale": "en-US", **request},
-    }
+    """From the one request builder (tools.alexa_requests), mid-session, with the fuzzed request's fields on top."""
+    caller = requests.Caller(user_id="amzn1.ask.account.FUZZWEB", skill_id=SKILL_ID)
+    base = {"requestId": "amzn1.echo-api.request.fuzzweb", "timestamp": "2026-11-24T12:00:00Z", "locale": "en-US"}
+    return requests.envelope({**base, **request}, caller, requests.Session("amzn1.echo-api.session.fuzzweb", False))
 
 
 VALID_REQUESTS = [

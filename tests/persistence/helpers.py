@@ -8,6 +8,8 @@ from typing import Any
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
+from tools import alexa_requests as requests
+
 USER_A = "amzn1.ask.account.AFAKEUSERAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1"
 USER_B = "amzn1.ask.account.AFAKEUSERBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB2"
 TABLE = "skill-test-table"
@@ -15,15 +17,9 @@ NOW = 1_795_000_000.0  # a fixed "now" (2026-11-18), so TTL arithmetic is exact
 
 
 def envelope(user_id: str = USER_A) -> RequestEnvelope:
-    app = {"applicationId": "amzn1.ask.skill.11111111-2222-3333-4444-555555555555"}
-    event: dict[str, Any] = {
-        "version": "1.0",
-        "session": {"new": True, "sessionId": "amzn1.echo-api.session.x", "application": app,
-                    "user": {"userId": user_id}},
-        "context": {"System": {"application": app, "user": {"userId": user_id}}},
-        "request": {"type": "LaunchRequest", "requestId": "amzn1.echo-api.request.x",
-                    "timestamp": "2026-11-24T00:00:00Z", "locale": "en-US"},
-    }
+    """A LaunchRequest of this user, from the one request builder (tools.alexa_requests), as the SDK reads it."""
+    caller = requests.Caller(user_id=user_id, skill_id="amzn1.ask.skill.11111111-2222-3333-4444-555555555555")
+    event = requests.envelope(requests.launch(), caller, requests.Session("amzn1.echo-api.session.x"))
     return DefaultSerializer().deserialize(json.dumps(event), RequestEnvelope)
 
 

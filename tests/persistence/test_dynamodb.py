@@ -11,7 +11,13 @@ from typing import Any
 
 import pytest
 
-from skill.persistence import ResilientPersistence, adapter_from_env, from_decimal, persistence_from_env
+from skill.persistence import (
+    ResilientPersistence,
+    adapter_from_env,
+    device_key,
+    from_decimal,
+    persistence_from_env,
+)
 from tests.persistence.helpers import NOW, TABLE, USER_A, USER_B, envelope
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +27,7 @@ STATE = {
     "rate": "slow",
     "last": {"disposition": "routine", "categories": ["nerve_compression"], "date": "2026-11-24"},
 }
-DEVICE = "-"  # the test envelope has no device: its interview is stored under "interview.-"
+DEVICE = device_key(envelope())  # the test envelope's device: its interview is stored under "interview.<hash>"
 
 
 def store(resource: Any, days: int | None = None) -> ResilientPersistence:
@@ -59,8 +65,9 @@ def test_ttl_is_a_top_level_epoch_number_default_30_days(dynamodb: Any) -> None:
     item = raw_item(dynamodb, USER_A)
     assert item is not None
     assert item["ttl"] == int(NOW) + 30 * 86_400  # where DynamoDB's TTL looks: not inside "attributes"
-    assert item["v.interview.-"]["count"] == Decimal(3)
-    assert set(item) == {"id", "ttl", "v.rate", "t.rate", "v.last", "t.last", "v.interview.-", "t.interview.-"}
+    assert item[f"v.interview.{DEVICE}"]["count"] == Decimal(3)
+    assert set(item) == {"id", "ttl", "v.rate", "t.rate", "v.last", "t.last", f"v.interview.{DEVICE}",
+                         f"t.interview.{DEVICE}"}
 
 
 def test_ttl_days_from_environment(dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> None:

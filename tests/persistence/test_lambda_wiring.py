@@ -4,7 +4,6 @@ survives into the next session, "delete my data" really deletes, and every adapt
 from __future__ import annotations
 
 import importlib
-import json
 import sys
 import time
 from pathlib import Path
@@ -13,21 +12,15 @@ from typing import Any
 from skill import build_skill
 from skill.persistence import ResilientPersistence
 from tests.persistence.helpers import TABLE
+from tools import alexa_requests as requests
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _event(name: str, new: bool, attributes: dict[str, Any], slots: dict[str, Any] | None = None) -> dict[str, Any]:
-    event = json.loads((ROOT / "events" / "launch.json").read_text())
-    event["session"].update(new=new, attributes=attributes)
-    if name == "LaunchRequest":
-        event["request"] = {"type": "LaunchRequest", "requestId": "r1", "timestamp": "2026-11-24T15:00:00Z",
-                            "locale": "en-US"}
-    else:
-        event["request"] = {"type": "IntentRequest", "requestId": "r2", "timestamp": "2026-11-24T15:00:00Z",
-                            "locale": "en-US", "dialogState": "STARTED",
-                            "intent": {"name": name, "confirmationStatus": "NONE", "slots": slots or {}}}
-    return event
+    """From the one request builder (tools.alexa_requests); ``slots``: name -> Alexa slot object."""
+    request = requests.launch() if name == "LaunchRequest" else requests.intent(name, slots, dialog_state="STARTED")
+    return requests.envelope(request, requests.Caller(), requests.Session("amzn1.echo-api.session.w", new, attributes))
 
 
 def _fresh_lambda_module() -> Any:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,66 +15,32 @@ from ask_sdk_model import ResponseEnvelope
 
 from skill import build_skill, invoke
 from skill.speech import ssml_to_text
+from tools import alexa_requests as requests
 
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 USER_ID = "amzn1.ask.account.TESTUSER0000000000000000000000000000000000"
 DEVICE_ID = "amzn1.ask.device.TESTDEVICE000000000000000000000000000000000"
+AT = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # requests are sent at a fixed time: dates in answers repeat
 _counter = itertools.count()
 _serializer = DefaultSerializer()
 
 
 def slot_json(name: str, spec: Any) -> dict[str, Any]:
-    """A slot as Alexa sends it. spec: a raw value string (built-in types), or
-    {value, id} for ER_SUCCESS_MATCH, or {value, no_match: true} for ER_SUCCESS_NO_MATCH, or None (missing)."""
-    if spec is None:
-        return {"name": name, "confirmationStatus": "NONE"}
-    if isinstance(spec, str):
-        return {"name": name, "value": spec, "confirmationStatus": "NONE"}
-    authority = f"amzn1.er-authority.echo-sdk.{SKILL_ID}.{name}"
-    if spec.get("no_match"):
-        resolution = {"authority": authority, "status": {"code": "ER_SUCCESS_NO_MATCH"}}
-    else:
-        resolution = {
-            "authority": authority,
-            "status": {"code": "ER_SUCCESS_MATCH"},
-            "values": [{"value": {"name": spec.get("name", spec["value"]), "id": spec["id"]}}],
-        }
-    return {
-        "name": name,
-        "value": spec["value"],
-        "confirmationStatus": "NONE",
-        "source": "USER",
-        "resolutions": {"resolutionsPerAuthority": [resolution]},
-    }
+    """A slot as Alexa sends it, from the conversation files' short form: a raw value string (built-in types),
+    {value, id} for ER_SUCCESS_MATCH, {value, no_match: true} for ER_SUCCESS_NO_MATCH, or None (missing)."""
+    if spec is None or isinstance(spec, str):
+        return requests.slot(name, spec)
+    return requests.slot(name, spec["value"], spec.get("id"), no_match=bool(spec.get("no_match")),
+                         resolved_name=spec.get("name"), skill_id=SKILL_ID)
 
 
 def envelope(request: dict[str, Any], attributes: dict[str, Any] | None, new: bool, session_id: str,
-             locale: str, user_id: str = USER_ID) -> dict[str, Any]:
-    n = next(_counter)
-    request = {
-        "requestId": f"amzn1.echo-api.request.{uuid.UUID(int=n)}",
-        "timestamp": "2026-11-24T12:00:00Z",
-        "locale": locale,
-        **request,
-    }
-    application = {"applicationId": SKILL_ID}
-    user = {"userId": user_id}
-    return {
-        "version": "1.0",
-        "session": {"new": new, "sessionId": session_id, "application": application,
-                    "attributes": attributes or {}, "user": user},
-        "context": {
-            "System": {
-                "application": application,
-                "user": user,
-                "device": {"deviceId": DEVICE_ID, "supportedInterfaces": {}},
-                "apiEndpoint": "https://api.amazonalexa.com",
-                "apiAccessToken": "TEST.ACCESS.TOKEN.SECRET",
-            },
-            "Viewport": None,
-        },
-        "request": request,
-    }
+             locale: str, user_id: str = USER_ID, person_id: str | None = None) -> dict[str, Any]:
+    """The one request builder (tools.alexa_requests), at a fixed time so that dates in answers are repeatable."""
+    request = {"requestId": requests.request_id(), "timestamp": requests.timestamp(AT), "locale": locale, **request}
+    caller = requests.Caller(locale=locale, user_id=user_id, skill_id=SKILL_ID, device_id=DEVICE_ID,
+                             person_id=person_id)
+    return requests.envelope(request, caller, requests.Session(session_id, new, attributes or {}))
 
 
 @dataclass
@@ -114,13 +80,15 @@ class Conversation:
     skill: Any
     locale: str = "en-US"
     user_id: str = USER_ID
+    person_id: str | None = None  # a speaker Alexa recognised (context.System.person)
     attributes: dict[str, Any] = field(default_factory=dict)
     new: bool = True
     session_id: str = "amzn1.echo-api.session.1"
     turns: list[Turn] = field(default_factory=list)
 
     def send(self, request: dict[str, Any]) -> Turn:
-        event = envelope(request, self.attributes, self.new, self.session_id, self.locale, self.user_id)
+        event = envelope(request, self.attributes, self.new, self.session_id, self.locale, self.user_id,
+                         self.person_id)
         raw = invoke(self.skill, copy.deepcopy(event))
         # every response must deserialise as an ask_sdk_model ResponseEnvelope
         parsed = _serializer.deserialize(json.dumps(raw), ResponseEnvelope)
@@ -139,15 +107,12 @@ class Conversation:
         self.session_id = f"amzn1.echo-api.session.{next(_counter)}"
 
     def launch(self) -> Turn:
-        return self.send({"type": "LaunchRequest"})
+        return self.send(requests.launch(self.locale, at=AT))
 
     def intent(self, name: str, slots: dict[str, Any] | None = None) -> Turn:
         slot_map = {k: slot_json(k, v) for k, v in (slots or {}).items()}
-        return self.send({
-            "type": "IntentRequest",
-            "dialogState": "STARTED" if self.new else "IN_PROGRESS",
-            "intent": {"name": name, "confirmationStatus": "NONE", "slots": slot_map},
-        })
+        return self.send(requests.intent(name, slot_map, self.locale, "STARTED" if self.new else "IN_PROGRESS",
+                                         at=AT))
 
     def yes(self) -> Turn:
         return self.intent("AMAZON.YesIntent")
@@ -156,10 +121,7 @@ class Conversation:
         return self.intent("AMAZON.NoIntent")
 
     def session_ended(self, reason: str = "USER_INITIATED", error: dict[str, str] | None = None) -> Turn:
-        request: dict[str, Any] = {"type": "SessionEndedRequest", "reason": reason}
-        if error:
-            request["error"] = error
-        return self.send(request)
+        return self.send(requests.session_ended(reason, self.locale, error, at=AT))
 
 
 @pytest.fixture

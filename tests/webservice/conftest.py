@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,6 +26,7 @@ from flask.testing import FlaskClient
 
 from hosting import alexa_verifier as av
 from hosting.webservice import create_app
+from tools import alexa_requests as requests
 
 CERT_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-test.pem"
 SKILL_ID = "amzn1.ask.skill.test-0000"
@@ -180,16 +180,10 @@ def spy_skill() -> tuple[CustomSkill, Spy]:
 def envelope(
     *, request_type: str = "LaunchRequest", at: datetime | None = None, app_id: str = SKILL_ID
 ) -> dict[str, Any]:
-    stamp = (at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    app = {"applicationId": app_id}
-    user = {"userId": "amzn1.ask.account.TEST"}
-    return {
-        "version": "1.0",
-        "session": {"new": True, "sessionId": "amzn1.echo-api.session.1", "application": app, "user": user},
-        "context": {"System": {"application": app, "user": user, "device": {"deviceId": "amzn1.ask.device.X"}}},
-        "request": {"type": request_type, "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}", "timestamp": stamp,
-                    "locale": "en-US"},
-    }
+    """An envelope from the one request builder (tools.alexa_requests), with its request type, time and skill id."""
+    caller = requests.Caller(skill_id=app_id, user_id="amzn1.ask.account.TEST", device_id="amzn1.ask.device.X")
+    request = {**requests.launch(at=at or datetime.now(UTC)), "type": request_type}
+    return requests.envelope(request, caller, requests.Session("amzn1.echo-api.session.1", True))
 
 
 @pytest.fixture

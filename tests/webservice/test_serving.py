@@ -16,14 +16,10 @@ import pytest
 
 from hosting.webservice import parse_args
 from tests.checkout import child_env
+from tools import alexa_requests as requests
 
 ROOT = Path(__file__).resolve().parents[2]
-LAUNCH = {
-    "version": "1.0",
-    "session": {"new": True, "sessionId": "s", "application": {"applicationId": "a"}, "user": {"userId": "u"}},
-    "context": {"System": {"application": {"applicationId": "a"}, "user": {"userId": "u"}}},
-    "request": {"type": "LaunchRequest", "requestId": "r", "timestamp": "2026-01-01T00:00:00Z", "locale": "en-US"},
-}
+LAUNCH = requests.envelope(requests.launch(), requests.Caller(), requests.Session())
 
 
 def test_cli_defaults_are_local_and_verified():
