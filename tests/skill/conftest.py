@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -114,6 +115,19 @@ class Conversation:
         return self.send(requests.intent(name, slot_map, self.locale, "STARTED" if self.new else "IN_PROGRESS",
                                          at=AT))
 
+    def hear(self, words: str) -> Turn:
+        """Words, understood by the local NLU over the generated model (tools.nlu), sent as Alexa would."""
+        understood = _nlu(self.locale).understand(words)
+        if understood.new_session and not self.new:
+            self.end_session()
+        if understood.request_type == "LaunchRequest":
+            return self.launch()
+        if understood.request_type == "SessionEndedRequest":
+            return self.session_ended(understood.reason or "USER_INITIATED")
+        dialog_state = "STARTED" if self.new else "IN_PROGRESS"
+        name = understood.intent or "AMAZON.FallbackIntent"
+        return self.send(requests.intent(name, understood.slots, self.locale, dialog_state, at=AT))
+
     def yes(self) -> Turn:
         return self.intent("AMAZON.YesIntent")
 
@@ -122,6 +136,13 @@ class Conversation:
 
     def session_ended(self, reason: str = "USER_INITIATED", error: dict[str, str] | None = None) -> Turn:
         return self.send(requests.session_ended(reason, self.locale, error, at=AT))
+
+
+@functools.cache
+def _nlu(locale: str) -> Any:
+    from tools.nlu import LocalNlu
+
+    return LocalNlu.for_locale(locale, skill_id=SKILL_ID)
 
 
 @pytest.fixture

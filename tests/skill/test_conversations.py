@@ -1,4 +1,6 @@
-"""Multi-turn conversations written as data (conversations/*.yaml), run through the real skill."""
+"""Multi-turn conversations written as data (tests/*/conversations/*.yaml, the format of tests/conversations.py),
+run through the real skill with real envelopes; with ``store: sqlite``, through the embedded store, checking what
+is kept."""
 
 from __future__ import annotations
 
@@ -6,63 +8,31 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-HERE = Path(__file__).parent / "conversations"
-SCRIPTS = sorted(HERE.glob("*.yaml"))
+from hosting.sqlite_persistence import SqlitePersistenceAdapter
+from skill import build_skill
+from tests import conversations
 
+from .conftest import Conversation
 
-def _load(path: Path) -> list[dict[str, Any]]:
-    return list(yaml.safe_load(path.read_text(encoding="utf-8")))
-
-
-CASES = [pytest.param(case, id=f"{path.stem}:{case['name']}") for path in SCRIPTS for case in _load(path)]
+CASES = conversations.load_all(Path(__file__).resolve().parents[1])
 
 
-def _send(conv: Any, step: dict[str, Any]) -> Any:
-    say = step["say"]
-    if say == "launch":
-        return conv.launch()
-    if say == "SessionEndedRequest":
-        return conv.session_ended(step.get("reason", "USER_INITIATED"), step.get("error"))
-    if say == "new_session":
-        conv.end_session()
-        return None
-    if say == "request":
-        return conv.send(step["request"])
-    return conv.intent(say, step.get("slots"))
+def test_scripts_exist() -> None:
+    assert len(CASES) >= 40
+    assert any(case.get("store") for _, case in CASES)
+    assert any(not conversations.INTENT_NAME.match(s["say"]) and s["say"] not in ("launch", "new_session", "request")
+               for _, case in CASES for s in case["steps"]), "no conversation in words"
 
 
-def _check(turn: Any, expect: dict[str, Any], where: str) -> None:
-    speech, reprompt, card = turn.speech.lower(), turn.reprompt.lower(), turn.card.lower()
-    for fragment in expect.get("speech", []):
-        assert fragment.lower() in speech, f"{where}: {fragment!r} not in speech {turn.speech!r}"
-    for fragment in expect.get("speech_not", []):
-        assert fragment.lower() not in speech, f"{where}: {fragment!r} unexpectedly in {turn.speech!r}"
-    if "speech_starts" in expect:
-        assert speech.startswith(expect["speech_starts"].lower()), f"{where}: speech starts {turn.speech!r}"
-    for fragment in expect.get("reprompt", []):
-        assert fragment.lower() in reprompt, f"{where}: {fragment!r} not in reprompt {turn.reprompt!r}"
-    for fragment in expect.get("card", []):
-        assert fragment.lower() in card, f"{where}: {fragment!r} not in card {turn.card!r}"
-    if expect.get("no_card"):
-        assert not card, f"{where}: unexpected card"
-    if expect.get("silent"):
-        assert not speech, f"{where}: expected no speech, got {turn.speech!r}"
-    elif "end" in expect or expect:
-        assert speech, f"{where}: no speech"
-    if "end" in expect:
-        assert turn.ended is expect["end"], f"{where}: shouldEndSession {turn.ended}"
-
-
-def test_scripts_exist():
-    assert len(SCRIPTS) >= 3 and len(CASES) >= 15
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_conversation(case, conversation):
-    conv = conversation(case.get("locale", "en-US"))
-    for i, step in enumerate(case["steps"]):
-        turn = _send(conv, step)
-        if turn is not None:
-            _check(turn, step.get("expect", {}), f"{case['name']} step {i + 1} ({step['say']})")
+@pytest.mark.parametrize("case", [pytest.param(c, id=i) for i, c in CASES])
+def test_conversation(case: dict[str, Any], tmp_path: Path) -> None:
+    if case.get("store") == "sqlite":
+        store = SqlitePersistenceAdapter(path=tmp_path / "skill.sqlite3")
+        try:
+            conv = Conversation(skill=build_skill(persistence_adapter=store), locale=case.get("locale", "en-US"))
+            conversations.run(case, conv, lambda: conversations.stored_record(tmp_path / "skill.sqlite3"))
+        finally:
+            store.close()
+    else:
+        conversations.run(case, Conversation(skill=build_skill(), locale=case.get("locale", "en-US")))
