@@ -1,14 +1,38 @@
 """Fixtures shared by every test folder: dummy AWS credentials and a moto DynamoDB table shaped like the
-template's (hash key ``id``). Never real AWS."""
+template's (hash key ``id``). Never real AWS.
+
+Hypothesis profiles, for every randomised test in the suite (loaded here, so no test can run unseeded):
+
+    ci       (default; bin/test) derandomized, no example database: the same examples on every run, so a CI
+             verdict never depends on the seed. 150 examples unless a test asks for another number.
+    nightly  random seeds, the example database on, 10,000 examples where a test does not fix the number:
+             HYPOTHESIS_PROFILE=nightly .venv/bin/python -m pytest tests/triage tests/fuzz
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, Phase, settings
 
 from tests.persistence.helpers import TABLE
+
+_COMMON: dict[str, Any] = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+    "print_blob": True,
+}
+settings.register_profile("ci", max_examples=150, derandomize=True, database=None, **_COMMON)
+settings.register_profile(
+    "nightly",
+    max_examples=10_000,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+    **_COMMON,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture

@@ -62,6 +62,7 @@ def build_skill(
     sb.add_global_request_interceptor(interceptors.LogRequestInterceptor())
     sb.add_global_request_interceptor(interceptors.LocaleInterceptor())
     sb.add_global_request_interceptor(interceptors.LoadInterceptor(persist))
+    sb.add_global_request_interceptor(interceptors.TurnInterceptor())
     sb.add_global_response_interceptor(interceptors.RepeatCacheInterceptor())
     sb.add_global_response_interceptor(interceptors.SpeechRateInterceptor())
     sb.add_global_response_interceptor(interceptors.SaveInterceptor(persist))

@@ -1,6 +1,8 @@
-"""One turn of the interview: take the state after an operation, say the next question or the result.
+"""Speech for the interview: the next question or the result, the emergency instruction, cards, goodbyes.
 
-Handlers call the triage core, then one of these. Emergency instructions always come first in the turn.
+Handlers call the triage core through the turn (skill.turn), then one of these. Emergency instructions always
+come first in the turn. Offers (yes/no questions outside the interview) and the way back to whatever is open
+are in skill.offers.
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 from ask_sdk_model.ui import SimpleCard
 
-from skill import state as st
 from skill.locale import Strings
 from skill.speech import Speech, fill, word_count
-from triage import engine
+from skill.turn import Offer, Turn
 from triage.engine import Ask, Result
 from triage.knowledge import Knowledge
 from triage.report import explain, prompt_signs, red_flag_signs
@@ -30,6 +31,10 @@ def finish(
     card: SimpleCard | None = None,
     end: bool = False,
 ) -> Response:
+    turn = Turn.of(handler_input)
+    notice = turn.take_notice()
+    if notice and turn.offer is not Offer.EMERGENCY:  # the emergency instruction always comes first
+        speech = Speech(turn.t).say(notice).extend(speech)
     rb = handler_input.response_builder
     rb.speak(speech.ssml)
     if reprompt and not end:
@@ -48,8 +53,9 @@ def ack(t: Strings, n: int) -> Speech:
 
 def respond(handler_input: HandlerInput, state: dict[str, Any], intro: Speech | None = None) -> Response:
     """Store the interview state and say what comes next: a question or the result."""
-    st.set_interview(handler_input, state)
-    step = engine.next_step(state, st.kb())
+    turn = Turn.of(handler_input)
+    turn.update(state)
+    step = turn.step
     if isinstance(step, Ask):
         return ask(handler_input, step, intro)
     return result(handler_input, step, intro)
@@ -66,43 +72,13 @@ def question_speech(t: Strings, step: Ask) -> tuple[Speech, Speech]:
 
 
 def ask(handler_input: HandlerInput, step: Ask, intro: Speech | None = None, guide: bool = False) -> Response:
-    t = st.strings(handler_input)
-    question, reprompt = question_speech(t, step)
-    speech = Speech(t)
+    turn = Turn.of(handler_input)
+    question, reprompt = question_speech(turn.t, step)
+    speech = Speech(turn.t)
     if intro:
         speech.extend(intro)
-    st.set_pending(handler_input, None)
+    turn.offer = None
     return finish(handler_input, speech.extend(reprompt if guide else question), reprompt)
-
-
-def continue_after(handler_input: HandlerInput, intro: Speech, guide: bool = False, info: bool = False) -> Response:
-    """After help, information or an answer that didn't fit: back to whatever is open, losing nothing.
-
-    guide: say the open question with its guidance (for answers that didn't fit).
-    info: the turn gave information; after a result, offer what else can be done.
-    """
-    t = st.strings(handler_input)
-    pending = st.pending(handler_input)
-    if pending == "resume":
-        return finish(handler_input, intro.say("resume_question"), Speech(t).say("resume_reprompt"))
-    if pending == "delete":
-        return finish(handler_input, intro.say("delete_confirm"), Speech(t).say("delete_reprompt"))
-    step = engine.next_step(st.interview(handler_input), st.kb())
-    if isinstance(step, Ask):
-        back = Speech(t).say("back_to_questions")
-        if info and step.number > 1 and word_count(intro.plain) + word_count(back.plain) <= MAX_PREAMBLE_WORDS:
-            intro.extend(back)
-        return ask(handler_input, step, intro, guide)
-    if step.disposition == "emergency":
-        st.set_pending(handler_input, "emergency")
-        speech = Speech(t).say("emergency_now").extend(intro).say("emergency_offer")
-        return finish(handler_input, speech, Speech(t).say("emergency_now").say("emergency_offer"))
-    if pending == "causes" and not info:
-        return finish(handler_input, intro.say("causes_offer"), Speech(t).say("causes_offer_reprompt"))
-    if pending == "result" and not info:
-        return finish(handler_input, intro.say("result_offer"), Speech(t).say("result_offer_reprompt"))
-    st.set_pending(handler_input, "anything")
-    return finish(handler_input, intro.say("anything_else"), Speech(t).say("anything_else_reprompt"))
 
 
 # --- results -------------------------------------------------------------------------------------------------
@@ -113,13 +89,13 @@ def _sentence(text: str) -> str:
 
 def emergency(handler_input: HandlerInput, res: Result, repeat: bool = False) -> Response:
     """The emergency instruction, first and short, in the same turn the finding is heard."""
-    t = st.strings(handler_input)
-    kb = st.kb()
+    turn = Turn.of(handler_input)
+    t, kb = turn.t, turn.kb
     speech = Speech(t).say("emergency_now")
     if res.urgent_reasons:
         speech.say("emergency_why", reason=kb.findings[res.urgent_reasons[0]].reason)
     speech.say("emergency_cant_call").say("emergency_offer")
-    st.set_pending(handler_input, "emergency")
+    turn.offer = Offer.EMERGENCY
     _remember_result(handler_input, res)
     card = None if repeat else summary_card(t, kb, res)
     return finish(handler_input, speech, Speech(t).say("emergency_now").say("emergency_offer"), card=card)
@@ -164,29 +140,18 @@ def result(handler_input: HandlerInput, res: Result, intro: Speech | None = None
     """Disposition first (no preamble), then the offer to hear the likely causes; the card has everything."""
     if res.disposition == "emergency":
         return emergency(handler_input, res)
-    t = st.strings(handler_input)
-    kb = st.kb()
+    turn = Turn.of(handler_input)
+    t, kb = turn.t, turn.kb
     speech = result_speech(t, kb, res).say("causes_offer")
-    st.set_pending(handler_input, "causes")
+    turn.offer = Offer.CAUSES
     _remember_result(handler_input, res)
     return finish(handler_input, speech, Speech(t).say("causes_offer_reprompt"), card=summary_card(t, kb, res))
-
-
-def causes(handler_input: HandlerInput) -> Response:
-    """Yes to "Would you like to hear the likely causes?"."""
-    t = st.strings(handler_input)
-    step = engine.next_step(st.interview(handler_input), st.kb())
-    if not isinstance(step, Result):
-        return continue_after(handler_input, Speech(t))
-    st.set_pending(handler_input, "result")
-    speech = causes_speech(t, st.kb(), step).say("result_offer")
-    return finish(handler_input, speech, Speech(t).say("result_offer_reprompt"))
 
 
 def _remember_result(handler_input: HandlerInput, res: Result) -> None:
     codes = res.to_codes()
     codes["date"] = dt.datetime.now(dt.UTC).date().isoformat()
-    st.session(handler_input)["last"] = codes
+    Turn.of(handler_input).attrs["last"] = codes
 
 
 def summary_card(t: Strings, kb: Knowledge, res: Result) -> SimpleCard:
@@ -225,3 +190,23 @@ def signs_card(t: Strings, kb: Knowledge) -> SimpleCard:
     lines = [*watch_lines(t, red_flag_signs(kb), (), prompt_signs(kb)), ""]
     lines.append(fill(t["card_disclaimer"], {"emergency_number": t.emergency_number}))
     return SimpleCard(title=t["card_signs_title"], content="\n".join(lines))
+
+
+def red_flag_action(turn: Turn) -> str | None:
+    """What to do now because of a red flag already heard (None if none), as a template."""
+    kb = turn.kb
+    heard = turn.red_flags
+    if not heard:
+        return None
+    worst = max(heard, key=lambda f: kb.level(kb.findings[f].floor or "routine"))
+    action = kb.dispositions[kb.findings[worst].floor or "immediate"].action
+    return action[:1].lower() + action[1:]
+
+
+def goodbye(handler_input: HandlerInput) -> Speech:
+    """Goodbye, with the advice again if a red flag was heard, however the person leaves."""
+    turn = Turn.of(handler_input)
+    action = red_flag_action(turn)
+    if action:
+        return Speech(turn.t).text(turn.t["goodbye_red_flag"].replace("{action}", action))
+    return Speech(turn.t).say("goodbye")

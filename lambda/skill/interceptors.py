@@ -16,6 +16,7 @@ from ask_sdk_model.ui import SsmlOutputSpeech
 from skill import state as st
 from skill.locale import strings_for
 from skill.speech import with_rate
+from skill.turn import Turn
 from triage import engine
 
 log = logging.getLogger(__name__)
@@ -62,11 +63,20 @@ class LoadInterceptor(AbstractRequestInterceptor):
         try:
             state = engine.check_state(stored, st.kb())
         except engine.StateError:
-            attrs["stale"] = True
-            log.info("persistence.stale_interview_dropped")
+            # older knowledge (or damaged): the interview is not resumed, but its red flags are kept
+            attrs["stale"] = engine.salvage(stored, st.kb())["carried"]
+            log.info("persistence.stale_interview_reduced red_flags=%d", len(attrs["stale"]))
             return
-        if state["events"] and isinstance(engine.next_step(state, st.kb()), engine.Ask):
+        if (state["events"] or state["carried"]) and isinstance(engine.next_step(state, st.kb()), engine.Ask):
             attrs["stored"] = state
+
+
+class TurnInterceptor(AbstractRequestInterceptor):
+    """Reads the interview once per request, after the stored record is loaded: every request -- whatever its
+    handler -- sees a checked state, and an unreadable one is reduced to its red flags before anything else."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        Turn.of(handler_input)
 
 
 class RepeatCacheInterceptor(AbstractResponseInterceptor):
@@ -119,13 +129,10 @@ class SaveInterceptor(AbstractResponseInterceptor):
 def _record(handler_input: HandlerInput) -> dict[str, Any]:
     attrs = st.session(handler_input)
     record: dict[str, Any] = {}
-    interview = attrs.get("interview")
-    if isinstance(interview, dict) and interview.get("events"):
-        try:
-            if isinstance(engine.next_step(engine.check_state(interview, st.kb()), st.kb()), engine.Ask):
-                record["interview"] = interview
-        except engine.StateError:
-            pass
+    turn = Turn.of(handler_input)
+    if turn.started and (turn.state["events"] or turn.state["carried"]):
+        if isinstance(turn.step, engine.Ask):  # unfinished: keep it to resume (with any carried red flags)
+            record["interview"] = turn.state
     elif isinstance(attrs.get("stored"), dict):
         record["interview"] = attrs["stored"]  # not yet answered whether to resume: keep it
     if st.rate(handler_input):

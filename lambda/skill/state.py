@@ -1,10 +1,11 @@
 """Where the skill keeps things between turns. Session attributes hold plain JSON codes only:
 
-    interview  the triage state (triage.engine), or absent before launch
+    interview  the triage state (triage.engine), or absent before launch   } read and written only through
+    pending    a yes/no offer waiting for an answer (skill.turn.Offer)     } skill.turn.Turn
     rate       speech rate: "slower" | "faster" | absent (normal)
-    pending    a yes/no offer waiting for an answer: "resume" | "delete" | "result" | "emergency" | absent
     said       the repeat cache: {"speech": ssml, "reprompt": ssml}
     stored     the interview found in persistence at launch, until the person says whether to resume it
+    stale      red flags kept from a stored interview of an older knowledge version (a list), until launch
 
 Persistent attributes (one record per Alexa user, TTL stamped by the adapter) hold codes only:
     interview (unfinished only), rate, last = {"disposition", "categories", "date"}.
@@ -17,7 +18,6 @@ from typing import Any
 from ask_sdk_core.handler_input import HandlerInput
 
 from skill.locale import Strings, strings_for
-from triage import engine
 from triage.knowledge import Knowledge, load_knowledge
 
 
@@ -44,42 +44,6 @@ def strings(handler_input: HandlerInput) -> Strings:
     return strings_for(getattr(handler_input.request_envelope.request, "locale", None))
 
 
-def interview(handler_input: HandlerInput) -> dict[str, Any]:
-    """The current interview state; a fresh one if absent or unreadable (never raises)."""
-    attrs = session(handler_input)
-    try:
-        return engine.check_state(attrs.get("interview"), kb())
-    except engine.StateError:
-        fresh = engine.new_state(kb())
-        attrs["interview"] = fresh
-        return fresh
-
-
-def set_interview(handler_input: HandlerInput, state: dict[str, Any]) -> None:
-    session(handler_input)["interview"] = state
-
-
-def pending(handler_input: HandlerInput) -> str | None:
-    value = session(handler_input).get("pending")
-    return value if isinstance(value, str) else None
-
-
-def set_pending(handler_input: HandlerInput, value: str | None) -> None:
-    attrs = session(handler_input)
-    if value is None:
-        attrs.pop("pending", None)
-    else:
-        attrs["pending"] = value
-
-
 def rate(handler_input: HandlerInput) -> str | None:
     value = session(handler_input).get("rate")
     return value if value in ("slower", "faster") else None
-
-
-def red_flags_heard(handler_input: HandlerInput) -> tuple[str, ...]:
-    try:
-        state = engine.check_state(session(handler_input).get("interview"), kb())
-    except engine.StateError:
-        return ()
-    return engine.red_flags_heard(state, kb())

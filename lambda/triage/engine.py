@@ -5,7 +5,9 @@ State (lives in Alexa session attributes and the persistence store)::
     {"v": 1, "kb": "<knowledge version>", "events": [...], "carried": [<red-flag finding ids>]}
 
 Events, in order: ``["a", question_id, value]`` an answer, ``["u", question_id]`` "I don't know",
-``["v", finding_id]`` a finding the person volunteered. Everything else is derived by replaying them.
+``["v", finding_id]`` a finding the person volunteered, ``["r"]`` the result was given (written by ``volunteer``
+when a finding arrives after the result: from then on the result is updated at once and the questions are never
+reopened). Everything else is derived by replaying them.
 ``carried`` keeps red flags heard before a "start over" in the same session: once affirmed, a red flag
 is never dropped (monotone safety).
 """
@@ -21,6 +23,7 @@ from triage.knowledge import Finding, Knowledge, Question
 
 STATE_VERSION = 1
 YES, NO = "yes", "no"
+RESULT_GIVEN = "r"
 
 
 class TriageError(ValueError):
@@ -36,6 +39,14 @@ class InvalidAnswer(TriageError):
 
 class InterviewOver(TriageError):
     pass
+
+
+class NeedsDetail(TriageError):
+    """"Yes" to a question that wants a choice or a duration: ask which one, or how long."""
+
+    def __init__(self, question: Question) -> None:
+        super().__init__(f"{question.id} needs a {question.type}")
+        self.question = question
 
 
 class UndoBlocked(TriageError):
@@ -59,6 +70,7 @@ class Interview:
     unknown: dict[str, int] = field(default_factory=dict)
     unknown_red_flags: list[str] = field(default_factory=list)  # finding ids, in question order
     asked: int = 0
+    closed: bool = False  # the result was given: later findings update it, no question is asked again
 
 
 @dataclass(frozen=True)
@@ -148,6 +160,8 @@ def _replay(kb: Knowledge, state: Mapping[str, Any]) -> Interview:
             iv.answered.add(q.id)
             if q.is_red_flag:
                 iv.unknown_red_flags.extend(f for f in q.on_yes if f not in iv.unknown_red_flags)
+        elif kind == RESULT_GIVEN:
+            iv.closed = True
         else:
             iv.findings[event[1]] = None
     # a volunteered (or carried) finding answers the questions that could have produced it
@@ -178,7 +192,7 @@ def _matters(kb: Knowledge, q: Question, floor: int) -> bool:
 
 def _next_question(kb: Knowledge, iv: Interview) -> Ask | None:
     floor = _floor(kb, iv)
-    if floor >= kb.level("emergency"):
+    if iv.closed or floor >= kb.level("emergency"):
         return None
     for q in kb.questions:
         if q.id in iv.answered or not _holds(q.ask_if, iv.findings):
@@ -276,6 +290,8 @@ def _valid_event(kb: Knowledge, event: object) -> bool:
         return _valid_value(kb.questions_by_id[event[1]], event[2])
     if event[0] == "u" and len(event) == 2:
         return event[1] in kb.questions_by_id
+    if event == [RESULT_GIVEN]:
+        return True
     return event[0] == "v" and len(event) == 2 and event[1] in kb.findings
 
 
@@ -305,12 +321,17 @@ def _with_event(state: Mapping[str, Any], event: list[str]) -> dict[str, Any]:
     return {**state, "events": [*state["events"], event]}
 
 
-def answer(state: Mapping[str, Any], kb: Knowledge, value: str) -> dict[str, Any]:
+def answer(state: Mapping[str, Any], kb: Knowledge, value: str, asking: Question | None = None) -> dict[str, Any]:
     """Answer the current question. yes_no: "yes"/"no"; choice: an option id, or "no" for its none option;
-    duration: an ISO-8601 duration."""
-    q = current_question(state, kb)
+    duration: an ISO-8601 duration, or "no" (no length to give: recorded as "I don't know"). "Yes" to a choice or a
+    duration raises NeedsDetail. ``asking``: the open question, when the caller has already computed it."""
+    q = asking if asking is not None else current_question(state, kb)
     if q is None:
         raise InterviewOver("no question is open")
+    if q.type != "yes_no" and value == YES:
+        raise NeedsDetail(q)
+    if q.type == "duration" and value == NO:
+        return _with_event(state, ["u", q.id])
     if q.type == "choice" and value == NO:
         none = [o.id for o in q.options if o.none]
         if not none:
@@ -323,20 +344,26 @@ def answer(state: Mapping[str, Any], kb: Knowledge, value: str) -> dict[str, Any
     return _with_event(state, ["a", q.id, value])
 
 
-def dont_know(state: Mapping[str, Any], kb: Knowledge) -> dict[str, Any]:
-    q = current_question(state, kb)
+def dont_know(state: Mapping[str, Any], kb: Knowledge, asking: Question | None = None) -> dict[str, Any]:
+    q = asking if asking is not None else current_question(state, kb)
     if q is None:
         raise InterviewOver("no question is open")
     return _with_event(state, ["u", q.id])
 
 
 def volunteer(state: Mapping[str, Any], kb: Knowledge, finding_id: str) -> dict[str, Any]:
-    """Record a finding the person offered on their own, at any time (even after the result)."""
+    """Record a finding the person offered on their own, at any time.
+
+    After the result, the finding updates the result at once (more urgent advice first if it rose) and the
+    interview stays closed: no question is reopened (a ``["r"]`` marker is recorded once, before the finding)."""
     finding = kb.findings.get(finding_id)
     if finding is None or not finding.volunteer:
         raise InvalidAnswer("volunteer", finding_id)
-    if finding_id in _replay(kb, state).findings:
+    iv = _replay(kb, state)
+    if finding_id in iv.findings:
         return dict(state)
+    if not iv.closed and _next_question(kb, iv) is None:
+        state = _with_event(state, [RESULT_GIVEN])
     return _with_event(state, ["v", finding_id])
 
 
@@ -350,19 +377,57 @@ def _affirms_red_flag(kb: Knowledge, event: list[str]) -> bool:
 
 
 def undo(state: Mapping[str, Any], kb: Knowledge) -> dict[str, Any]:
-    """Take back the last answer ("go back"). A red flag, once affirmed, is never taken back."""
-    events = state["events"]
+    """Take back the last answer ("go back"). A red flag, once affirmed, is never taken back. The result marker is
+    not an answer: it goes with the event taken back."""
+    events = list(state["events"])
+    while events and events[-1] == [RESULT_GIVEN]:
+        events.pop()
     if not events:
         raise NothingToUndo("nothing to undo")
     if _affirms_red_flag(kb, events[-1]):
         raise UndoBlocked("red flags are kept")
-    return {**state, "events": events[:-1]}
+    events.pop()
+    while events and events[-1] == [RESULT_GIVEN]:
+        events.pop()
+    return {**state, "events": events}
 
 
 def restart(state: Mapping[str, Any], kb: Knowledge) -> dict[str, Any]:
     """A fresh interview that still carries every red flag already affirmed."""
     present = _replay(kb, state).findings
     return new_state(kb, carried=[f for f in present if kb.findings[f].red_flag])
+
+
+def with_red_flags(state: Mapping[str, Any], kb: Knowledge, flags: Iterable[str]) -> dict[str, Any]:
+    """The state, also carrying these red flags (those it has not heard already). Used wherever one interview
+    replaces another (resume, a stored record, an unreadable state): an affirmed red flag is never dropped."""
+    present = _replay(kb, state).findings
+    extra = [f for f in dict.fromkeys(flags) if f in kb.findings and kb.findings[f].red_flag and f not in present]
+    if not extra:
+        return dict(state)
+    return {**state, "carried": [*state.get("carried", []), *extra]}
+
+
+def salvage(state: object, kb: Knowledge) -> dict[str, Any]:
+    """A fresh interview carrying every red flag a state the engine cannot read still shows (a state from another
+    knowledge version, or with a malformed event): the flags that are still red flags in this knowledge, from its
+    carried list, its volunteered findings and the answers that still mean the same. Never raises."""
+    flags: list[str] = []
+    if isinstance(state, dict):
+        carried, events = state.get("carried"), state.get("events")
+        if isinstance(carried, list):
+            flags += [f for f in carried if isinstance(f, str)]
+        for event in events if isinstance(events, list) else ():
+            if not isinstance(event, list) or not all(isinstance(part, str) for part in event):
+                continue
+            if len(event) == 2 and event[0] == "v":
+                flags.append(event[1])
+            elif len(event) == 3 and event[0] == "a" and event[1] in kb.questions_by_id:
+                q = kb.questions_by_id[event[1]]
+                if _valid_value(q, event[2]):
+                    flags += _answer_findings(q, event[2])
+    keep = [f for f in dict.fromkeys(flags) if f in kb.findings and kb.findings[f].red_flag]
+    return new_state(kb, carried=keep)
 
 
 def findings(state: Mapping[str, Any], kb: Knowledge) -> tuple[str, ...]:

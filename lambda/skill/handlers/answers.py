@@ -11,13 +11,14 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_intent_name, is_intent_name
 from ask_sdk_model import Response
 
-from skill import state as st
-from skill.conversation import ack, causes, continue_after, emergency, finish, respond
-from skill.handlers import info, launch, settings
+from skill.conversation import ack, respond
+from skill.handlers import launch
+from skill.offers import OFFERS, continue_after, holding
 from skill.slots import raw_value, resolved_id
 from skill.speech import Speech
+from skill.turn import Turn
 from triage import engine
-from triage.engine import NO, YES, Result
+from triage.engine import NO, YES
 
 Handle = Callable[[Any, HandlerInput], Response]
 
@@ -30,30 +31,29 @@ def opens_properly(handle: Handle) -> Handle:
     def wrapper(self: Any, handler_input: HandlerInput) -> Response:
         session = handler_input.request_envelope.session
         if session is None or session.new:
-            return launch.LaunchHandler().handle(handler_input)
+            return launch.launch(handler_input)
         return handle(self, handler_input)
 
     return wrapper
 
 
 def answer(handler_input: HandlerInput, value: str) -> Response:
-    """Apply an answer to the open question; anything that doesn't fit is re-asked, never lost."""
-    t = st.strings(handler_input)
-    kb = st.kb()
-    state = st.interview(handler_input)
-    q = engine.current_question(state, kb)
+    """Apply an answer to the open question; anything that doesn't fit is re-asked, never lost. What a yes or a no
+    means for a question that is not yes/no is the engine's rule (engine.answer)."""
+    turn = Turn.of(handler_input)
+    t = turn.t
+    q = turn.question
     if q is None:
         return continue_after(handler_input, Speech(t).say("not_an_answer"), guide=True)
-    if q.type == "duration" and value == NO:
-        return respond(handler_input, engine.dont_know(state, kb), Speech(t).say("unknown_noted"))
-    if q.type == "duration" and value == YES:
-        return continue_after(handler_input, Speech(t).say("duration_how_long"), guide=True)
-    if q.type == "choice" and value == YES:
-        return continue_after(handler_input, Speech(t).say("choice_which"), guide=True)
     try:
-        new_state = engine.answer(state, kb, value)
+        new_state = engine.answer(turn.state, turn.kb, value, asking=q)
+    except engine.NeedsDetail:
+        return continue_after(handler_input, Speech(t).say("duration_how_long" if q.type == "duration"
+                                                           else "choice_which"), guide=True)
     except engine.InvalidAnswer:
         return continue_after(handler_input, Speech(t).say("not_an_answer"), guide=True)
+    if new_state["events"][-1][0] == "u":  # "no" to how long: nothing to measure, noted as not known
+        return respond(handler_input, new_state, Speech(t).say("unknown_noted"))
     return respond(handler_input, new_state, ack(t, len(new_state["events"])))
 
 
@@ -63,21 +63,9 @@ class YesHandler(AbstractRequestHandler):
 
     @opens_properly
     def handle(self, handler_input: HandlerInput) -> Response:
-        pending = st.pending(handler_input)
-        if pending == "resume":
-            return launch.resume(handler_input, accept=True)
-        if pending == "delete":
-            return settings.delete_data(handler_input)
-        if pending == "causes":
-            return causes(handler_input)
-        if pending == "result":
-            return info.warning_signs(handler_input)
-        if pending == "anything":
-            return info.help_when_done(handler_input)
-        if pending == "emergency":
-            step = engine.next_step(st.interview(handler_input), st.kb())
-            if isinstance(step, Result):
-                return emergency(handler_input, step, repeat=True)
+        offer = Turn.of(handler_input).offer
+        if offer is not None:
+            return OFFERS[offer].yes(handler_input)
         return answer(handler_input, YES)
 
 
@@ -87,21 +75,9 @@ class NoHandler(AbstractRequestHandler):
 
     @opens_properly
     def handle(self, handler_input: HandlerInput) -> Response:
-        t = st.strings(handler_input)
-        pending = st.pending(handler_input)
-        if pending == "resume":
-            return launch.resume(handler_input, accept=False)
-        if pending == "delete":
-            st.set_pending(handler_input, None)
-            return continue_after(handler_input, Speech(t).say("delete_kept"))
-        if pending == "causes":
-            st.set_pending(handler_input, "result")
-            return continue_after(handler_input, ack(t, 0))
-        if pending in ("result", "anything"):
-            st.set_pending(handler_input, None)
-            return finish(handler_input, Speech(t).say("goodbye"), end=True)
-        if pending == "emergency":
-            return finish(handler_input, Speech(t).say("emergency_goodbye"), end=True)
+        offer = Turn.of(handler_input).offer
+        if offer is not None:
+            return OFFERS[offer].no(handler_input)
         return answer(handler_input, NO)
 
 
@@ -111,17 +87,17 @@ class DontKnowHandler(AbstractRequestHandler):
 
     @opens_properly
     def handle(self, handler_input: HandlerInput) -> Response:
-        t = st.strings(handler_input)
-        kb = st.kb()
-        state = st.interview(handler_input)
-        q = engine.current_question(state, kb)
-        if q is None or st.pending(handler_input) in ("resume", "delete"):
+        turn = Turn.of(handler_input)
+        t = turn.t
+        q = turn.question
+        if q is None or holding(turn):
             return continue_after(handler_input, Speech(t).say("yes_no_hint"), guide=True)
-        new_state = engine.dont_know(state, kb)
+        new_state = engine.dont_know(turn.state, turn.kb, asking=q)
+        turn.update(new_state)
         intro = Speech(t)
         if not q.is_red_flag:
             intro.say("unknown_noted")
-        elif engine.current_question(new_state, kb) != q:
+        elif turn.question != q:
             intro.say("unknown_red_flag_noted")
         return respond(handler_input, new_state, intro)
 
@@ -132,10 +108,11 @@ class DurationHandler(AbstractRequestHandler):
 
     @opens_properly
     def handle(self, handler_input: HandlerInput) -> Response:
-        t = st.strings(handler_input)
-        q = engine.current_question(st.interview(handler_input), st.kb())
+        turn = Turn.of(handler_input)
+        t = turn.t
+        q = turn.question
         value = raw_value(handler_input, "duration")
-        if q is None or q.type != "duration" or st.pending(handler_input):
+        if q is None or q.type != "duration" or turn.offer is not None:
             return continue_after(handler_input, Speech(t).say("not_an_answer"), guide=True)
         if value is None:
             return continue_after(handler_input, Speech(t).say("duration_how_long"), guide=True)
@@ -155,14 +132,13 @@ class ChoiceHandler(AbstractRequestHandler):
 
     @opens_properly
     def handle(self, handler_input: HandlerInput) -> Response:
-        t = st.strings(handler_input)
-        kb = st.kb()
+        turn = Turn.of(handler_input)
+        t, kb = turn.t, turn.kb
         intent = str(get_intent_name(handler_input))
         slot_name, slot_type = self.SLOTS[intent]
         value = resolved_id(handler_input, slot_name)
-        state = st.interview(handler_input)
-        q = engine.current_question(state, kb)
-        if q is not None and q.slot_type == slot_type and not st.pending(handler_input):
+        q = turn.question
+        if q is not None and q.slot_type == slot_type and turn.offer is None:
             if value is None:
                 return continue_after(handler_input, Speech(t).say("choice_no_match"), guide=True)
             return answer(handler_input, value)
@@ -175,16 +151,14 @@ class ChoiceHandler(AbstractRequestHandler):
 
 
 def volunteer(handler_input: HandlerInput, finding_ids: list[str]) -> Response:
-    t = st.strings(handler_input)
-    kb = st.kb()
-    state = st.interview(handler_input)
-    new_state = state
+    turn = Turn.of(handler_input)
+    state = new_state = turn.state
     for fid in finding_ids:
-        new_state = engine.volunteer(new_state, kb, fid)
+        new_state = engine.volunteer(new_state, turn.kb, fid)
     if new_state == state:
-        return continue_after(handler_input, Speech(t).say("noted_already"))
-    st.set_pending(handler_input, None)
-    return respond(handler_input, new_state, Speech(t).say("noted"))
+        return continue_after(handler_input, Speech(turn.t).say("noted_already"))
+    turn.offer = None
+    return respond(handler_input, new_state, Speech(turn.t).say("noted"))
 
 
 class VolunteerSymptomHandler(AbstractRequestHandler):
@@ -192,9 +166,10 @@ class VolunteerSymptomHandler(AbstractRequestHandler):
         return bool(is_intent_name("VolunteerSymptomIntent")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        t = st.strings(handler_input)
+        turn = Turn.of(handler_input)
+        t = turn.t
         finding_id = resolved_id(handler_input, "symptom")
-        finding = st.kb().findings.get(finding_id or "")
+        finding = turn.kb.findings.get(finding_id or "")
         if finding is None or not finding.volunteer:
             return continue_after(handler_input, Speech(t).say("symptom_no_match"), guide=True)
         return volunteer(handler_input, [finding.id])

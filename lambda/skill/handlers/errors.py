@@ -13,9 +13,10 @@ from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import IntentRequest, Response, SessionEndedRequest
 
 from skill import state as st
-from skill.conversation import continue_after, finish
-from skill.handlers.navigation import red_flag_action
+from skill.conversation import finish, red_flag_action
+from skill.offers import continue_after
 from skill.speech import Speech
+from skill.turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
         log.error("skill.error code=%s", type(exception).__name__)
         t = st.strings(handler_input)
         try:
-            action = red_flag_action(handler_input)
+            action = red_flag_action(Turn.of(handler_input))
         except Exception:  # the state itself may be what failed
             action = None
         if action:

@@ -8,10 +8,11 @@ from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill import state as st
-from skill.conversation import continue_after, finish, signs_card
+from skill.conversation import signs_card
+from skill.offers import continue_after, warning_signs
 from skill.slots import resolved_id
 from skill.speech import Speech
-from triage import engine
+from skill.turn import Turn
 from triage.engine import Result
 
 
@@ -39,21 +40,14 @@ class HearAboutCauseHandler(AbstractRequestHandler):
         return bool(is_intent_name("HearAboutCauseIntent")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        t = st.strings(handler_input)
-        kb = st.kb()
-        step = engine.next_step(st.interview(handler_input), kb)
+        turn = Turn.of(handler_input)
+        t, kb = turn.t, turn.kb
+        step = turn.step
         if isinstance(step, Result) and step.evidence:
             top = step.categories[0]
             spoken = kb.causes[top.causes[0]].spoken if top.causes else kb.category(top.id).spoken
             return continue_after(handler_input, Speech(t).say("cause_top").text(spoken), info=True)
         return continue_after(handler_input, Speech(t).say("cause_prompt"), info=True)
-
-
-def warning_signs(handler_input: HandlerInput) -> Response:
-    t = st.strings(handler_input)
-    handler_input.response_builder.set_card(signs_card(t, st.kb()))
-    st.set_pending(handler_input, None)
-    return continue_after(handler_input, Speech(t).say("warning_signs").say("warning_signs_prompt"), info=True)
 
 
 class WarningSignsHandler(AbstractRequestHandler):
@@ -88,9 +82,3 @@ class LastResultHandler(AbstractRequestHandler):
             return continue_after(handler_input, Speech(t).say("last_none"), info=True)
         speech = Speech(t).say("last_result", date=str(last.get("date", "")), headline=disposition.headline)
         return continue_after(handler_input, speech, info=True)
-
-
-def help_when_done(handler_input: HandlerInput) -> Response:
-    t = st.strings(handler_input)
-    st.set_pending(handler_input, None)
-    return finish(handler_input, Speech(t).say("help_done"), Speech(t).say("anything_else_reprompt"))

@@ -7,9 +7,9 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 
-from skill import state as st
-from skill.conversation import ack, finish, respond
+from skill.conversation import finish, respond
 from skill.speech import Speech
+from skill.turn import Offer, Turn
 from triage import engine
 
 
@@ -18,31 +18,24 @@ class LaunchHandler(AbstractRequestHandler):
         return bool(is_request_type("LaunchRequest")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        t = st.strings(handler_input)
-        attrs = st.session(handler_input)
-        if attrs.get("stored"):
-            st.set_pending(handler_input, "resume")
-            return finish(
-                handler_input,
-                Speech(t).say("welcome_back").say("resume_question"),
-                Speech(t).say("resume_reprompt"),
-            )
-        intro = Speech(t).say("welcome")
-        if attrs.pop("stale", False):
-            intro = Speech(t).say("stale_state").say("welcome")
-        # "open ..." again inside an open session starts afresh but, like start over, keeps affirmed red flags
-        state = engine.restart(st.interview(handler_input), st.kb()) if attrs.get("interview") else None
-        return respond(handler_input, state or engine.new_state(st.kb()), intro)
+        return launch(handler_input)
 
 
-def resume(handler_input: HandlerInput, accept: bool) -> Response:
-    """Yes or no to "Shall we carry on where you left off?"."""
-    t = st.strings(handler_input)
-    stored = st.session(handler_input).pop("stored", None)
-    st.set_pending(handler_input, None)
-    if accept and stored:
-        try:
-            return respond(handler_input, engine.check_state(stored, st.kb()), ack(t, 0))
-        except engine.StateError:
-            pass
-    return respond(handler_input, engine.new_state(st.kb()), Speech(t).say("starting_over"))
+def launch(handler_input: HandlerInput) -> Response:
+    """The opening turn. A stored unfinished interview is offered only when this session has none of its own; "open"
+    again inside a session starts afresh but, like start over, keeps every red flag heard."""
+    turn = Turn.of(handler_input)
+    t = turn.t
+    if turn.attrs.get("stored") and not turn.state["events"] and not turn.red_flags:
+        turn.offer = Offer.RESUME
+        return finish(handler_input, Speech(t).say("welcome_back").say("resume_question"),
+                      Speech(t).say("resume_reprompt"))
+    turn.attrs.pop("stored", None)  # this session's own interview wins; its red flags are never replaced
+    intro = Speech(t).say("welcome")
+    stale = turn.attrs.pop("stale", None)
+    if stale is not None:
+        intro = Speech(t).say("stale_state").say("welcome")
+    state = engine.restart(turn.state, turn.kb) if turn.started else engine.new_state(turn.kb)
+    if isinstance(stale, list):
+        state = engine.with_red_flags(state, turn.kb, stale)  # red flags from the older stored interview
+    return respond(handler_input, state, intro)

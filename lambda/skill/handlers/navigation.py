@@ -10,8 +10,10 @@ from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill import state as st
-from skill.conversation import continue_after, finish, respond
+from skill.conversation import finish, goodbye, respond
+from skill.offers import continue_after, holding, starting_over
 from skill.speech import Speech
+from skill.turn import Turn
 from triage import engine
 
 _SPEAK = re.compile(r"^<speak>(.*)</speak>$", re.DOTALL)
@@ -40,12 +42,12 @@ class PreviousHandler(AbstractRequestHandler):
         return bool(is_intent_name("AMAZON.PreviousIntent")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        t = st.strings(handler_input)
-        if st.pending(handler_input) in ("resume", "delete"):
+        turn = Turn.of(handler_input)
+        t = turn.t
+        if holding(turn):
             return continue_after(handler_input, Speech(t))
-        state = st.interview(handler_input)
         try:
-            new_state = engine.undo(state, st.kb())
+            new_state = engine.undo(turn.state, turn.kb)
         except engine.UndoBlocked:
             return continue_after(handler_input, Speech(t).say("undo_blocked"))
         except engine.NothingToUndo:
@@ -58,17 +60,14 @@ class StartOverHandler(AbstractRequestHandler):
         return bool(is_intent_name("AMAZON.StartOverIntent")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        t = st.strings(handler_input)
-        kb = st.kb()
-        attrs = st.session(handler_input)
-        attrs.pop("stored", None)
-        st.set_pending(handler_input, None)
-        new_state = engine.restart(st.interview(handler_input), kb)
-        if new_state["carried"]:
-            intro = Speech(t).say("starting_over_carried", reason=kb.findings[new_state["carried"][0]].reason)
-        else:
-            intro = Speech(t).say("starting_over")
-        return respond(handler_input, new_state, intro)
+        turn = Turn.of(handler_input)
+        stored = turn.attrs.pop("stored", None)
+        turn.offer = None
+        state = engine.restart(turn.state, turn.kb)
+        if stored is not None:  # starting over instead of answering the resume offer: its red flags stay too
+            state = engine.with_red_flags(state, turn.kb, engine.salvage(stored, turn.kb)["carried"])
+        turn.update(state)
+        return respond(handler_input, state, starting_over(turn))
 
 
 class HelpHandler(AbstractRequestHandler):
@@ -76,9 +75,9 @@ class HelpHandler(AbstractRequestHandler):
         return bool(is_intent_name("AMAZON.HelpIntent")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        t = st.strings(handler_input)
-        done = engine.current_question(st.interview(handler_input), st.kb()) is None
-        if done and st.pending(handler_input) not in ("resume", "delete"):
+        turn = Turn.of(handler_input)
+        t = turn.t
+        if turn.question is None and not holding(turn):
             return continue_after(handler_input, Speech(t).say("help_done"), info=True)
         return continue_after(handler_input, Speech(t).say("help"))
 
@@ -94,25 +93,6 @@ class StopHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         return finish(handler_input, goodbye(handler_input), end=True)
-
-
-def goodbye(handler_input: HandlerInput) -> Speech:
-    t = st.strings(handler_input)
-    action = red_flag_action(handler_input)
-    if action:
-        return Speech(t).text(t["goodbye_red_flag"].replace("{action}", action))
-    return Speech(t).say("goodbye")
-
-
-def red_flag_action(handler_input: HandlerInput) -> str | None:
-    """What to do now because of a red flag already heard (None if none), as a template."""
-    kb = st.kb()
-    heard = st.red_flags_heard(handler_input)
-    if not heard:
-        return None
-    worst = max(heard, key=lambda f: kb.level(kb.findings[f].floor or "routine"))
-    action = kb.dispositions[kb.findings[worst].floor or "immediate"].action
-    return action[:1].lower() + action[1:]
 
 
 class FallbackHandler(AbstractRequestHandler):

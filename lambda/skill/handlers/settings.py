@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill import state as st
-from skill.conversation import continue_after
+from skill.offers import continue_after
 from skill.slots import resolved_id
 from skill.speech import Speech
-
-log = logging.getLogger(__name__)
+from skill.turn import Offer, Turn
 
 
 class SpeechRateHandler(AbstractRequestHandler):
@@ -39,23 +36,6 @@ class DeleteDataHandler(AbstractRequestHandler):
         return bool(is_intent_name("DeleteDataIntent")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        st.set_pending(handler_input, "delete")
-        return continue_after(handler_input, Speech(st.strings(handler_input)))
-
-
-def delete_data(handler_input: HandlerInput) -> Response:
-    """Delete the stored record, and store nothing more in this session."""
-    t = st.strings(handler_input)
-    attrs = st.session(handler_input)
-    st.set_pending(handler_input, None)
-    for key in ("stored", "last_stored", "kept"):
-        attrs.pop(key, None)
-    attrs["no_store"] = True
-    if handler_input.attributes_manager.request_attributes.get("persist"):
-        try:
-            handler_input.attributes_manager.delete_persistent_attributes()
-        except Exception as exc:  # the store may be down: say so, lose nothing else
-            log.error("persistence.delete_failed code=%s", type(exc).__name__)
-            return continue_after(handler_input, Speech(t).say("delete_failed"), info=True)
-    log.info("persistence.deleted")
-    return continue_after(handler_input, Speech(t).say("deleted"), info=True)
+        turn = Turn.of(handler_input)
+        turn.offer = Offer.DELETE
+        return continue_after(handler_input, Speech(turn.t))

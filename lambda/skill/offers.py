@@ -1,0 +1,193 @@
+"""Offers -- yes/no questions outside the interview -- and the way back to whatever is open.
+
+``OFFERS`` is the one table: for each offer (skill.turn.Offer), what it asks and what yes and no do. Adding an
+offer is one ``Offer`` member, one entry here and its strings (strings.json); the yes/no handlers, help, repeat
+and the interruptions ("what is sciatica?" in the middle of an offer) all go through this table.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import Response
+
+from skill.conversation import (
+    MAX_PREAMBLE_WORDS,
+    ack,
+    ask,
+    causes_speech,
+    emergency,
+    finish,
+    goodbye,
+    respond,
+    signs_card,
+)
+from skill.speech import Speech, word_count
+from skill.turn import Offer, Turn
+from triage import engine
+from triage.engine import Ask, Result
+
+log = logging.getLogger(__name__)
+
+Action = Callable[[HandlerInput], Response]
+
+
+@dataclass(frozen=True)
+class OfferSpec:
+    question: str  # strings key: the offer, as asked again after an interruption
+    reprompt: str  # strings key
+    yes: Action
+    no: Action
+    # When something else interrupts (help, "what is sciatica?", an answer that doesn't fit):
+    #   first        the offer is asked again before anything else; interview answers wait for it
+    #   unless_info  asked again, unless the interruption itself gave information
+    #   never        not asked again (the turn goes back to the interview or the result)
+    reask: Literal["first", "unless_info", "never"]
+
+
+def holding(turn: Turn) -> bool:
+    """An offer is open that interview answers must wait for (resume, delete)."""
+    return turn.offer is not None and OFFERS[turn.offer].reask == "first"
+
+
+def continue_after(handler_input: HandlerInput, intro: Speech, guide: bool = False, info: bool = False) -> Response:
+    """After help, information or an answer that didn't fit: back to whatever is open, losing nothing.
+
+    guide: say the open question with its guidance (for answers that didn't fit).
+    info: the turn gave information; after a result, offer what else can be done.
+    """
+    turn = Turn.of(handler_input)
+    t = turn.t
+    offer = turn.offer
+    spec = OFFERS[offer] if offer is not None else None
+    if spec is not None and spec.reask == "first":
+        return finish(handler_input, intro.say(spec.question), Speech(t).say(spec.reprompt))
+    step = turn.step
+    if isinstance(step, Ask):
+        back = Speech(t).say("back_to_questions")
+        if info and step.number > 1 and word_count(intro.plain) + word_count(back.plain) <= MAX_PREAMBLE_WORDS:
+            intro.extend(back)
+        return ask(handler_input, step, intro, guide)
+    if step.disposition == "emergency":
+        turn.offer = Offer.EMERGENCY
+        speech = Speech(t).say("emergency_now").extend(intro).say("emergency_offer")
+        return finish(handler_input, speech, Speech(t).say("emergency_now").say("emergency_offer"))
+    if spec is not None and spec.reask == "unless_info" and not info:
+        return finish(handler_input, intro.say(spec.question), Speech(t).say(spec.reprompt))
+    turn.offer = Offer.ANYTHING
+    return finish(handler_input, intro.say("anything_else"), Speech(t).say("anything_else_reprompt"))
+
+
+# --- what yes and no do -------------------------------------------------------------------------------------------
+
+def resume(handler_input: HandlerInput, accept: bool) -> Response:
+    """Yes or no to "Shall we carry on where you left off?". Either way, every red flag heard -- in the stored
+    interview or in this session -- is kept."""
+    turn = Turn.of(handler_input)
+    stored = turn.attrs.pop("stored", None)
+    turn.offer = None
+    if accept and stored is not None:
+        try:
+            state = engine.check_state(stored, turn.kb)
+        except engine.StateError:
+            state = engine.salvage(stored, turn.kb)
+        turn.replace(state)
+        return respond(handler_input, turn.state, ack(turn.t, 0))
+    turn.replace(engine.salvage(stored, turn.kb))  # a fresh interview with the stored red flags
+    return respond(handler_input, turn.state, starting_over(turn))
+
+
+def starting_over(turn: Turn) -> Speech:
+    carried = turn.state["carried"]
+    if carried:
+        return Speech(turn.t).say("starting_over_carried", reason=turn.kb.findings[carried[0]].reason)
+    return Speech(turn.t).say("starting_over")
+
+
+def delete_data(handler_input: HandlerInput) -> Response:
+    """Delete the stored record, and store nothing more in this session."""
+    turn = Turn.of(handler_input)
+    t = turn.t
+    turn.offer = None
+    for key in ("stored", "last_stored", "kept"):
+        turn.attrs.pop(key, None)
+    turn.attrs["no_store"] = True
+    if handler_input.attributes_manager.request_attributes.get("persist"):
+        try:
+            handler_input.attributes_manager.delete_persistent_attributes()
+        except Exception as exc:  # the store may be down: say so, lose nothing else
+            log.error("persistence.delete_failed code=%s", type(exc).__name__)
+            return continue_after(handler_input, Speech(t).say("delete_failed"), info=True)
+    log.info("persistence.deleted")
+    return continue_after(handler_input, Speech(t).say("deleted"), info=True)
+
+
+def keep_data(handler_input: HandlerInput) -> Response:
+    turn = Turn.of(handler_input)
+    turn.offer = None
+    return continue_after(handler_input, Speech(turn.t).say("delete_kept"))
+
+
+def causes(handler_input: HandlerInput) -> Response:
+    """Yes to "Would you like to hear the likely causes?"."""
+    turn = Turn.of(handler_input)
+    step = turn.step
+    if not isinstance(step, Result):
+        return continue_after(handler_input, Speech(turn.t))
+    turn.offer = Offer.SIGNS
+    speech = causes_speech(turn.t, turn.kb, step).say("result_offer")
+    return finish(handler_input, speech, Speech(turn.t).say("result_offer_reprompt"))
+
+
+def skip_causes(handler_input: HandlerInput) -> Response:
+    turn = Turn.of(handler_input)
+    turn.offer = Offer.SIGNS
+    return continue_after(handler_input, ack(turn.t, 0))
+
+
+def warning_signs(handler_input: HandlerInput) -> Response:
+    turn = Turn.of(handler_input)
+    handler_input.response_builder.set_card(signs_card(turn.t, turn.kb))
+    turn.offer = None
+    return continue_after(handler_input, Speech(turn.t).say("warning_signs").say("warning_signs_prompt"), info=True)
+
+
+def help_when_done(handler_input: HandlerInput) -> Response:
+    turn = Turn.of(handler_input)
+    turn.offer = None
+    return finish(handler_input, Speech(turn.t).say("help_done"), Speech(turn.t).say("anything_else_reprompt"))
+
+
+def leave(handler_input: HandlerInput) -> Response:
+    Turn.of(handler_input).offer = None
+    return finish(handler_input, goodbye(handler_input), end=True)
+
+
+def repeat_emergency(handler_input: HandlerInput) -> Response:
+    step = Turn.of(handler_input).step
+    if isinstance(step, Result):
+        return emergency(handler_input, step, repeat=True)
+    return continue_after(handler_input, Speech(Turn.of(handler_input).t))
+
+
+def emergency_goodbye(handler_input: HandlerInput) -> Response:
+    return finish(handler_input, Speech(Turn.of(handler_input).t).say("emergency_goodbye"), end=True)
+
+
+OFFERS: dict[Offer, OfferSpec] = {
+    Offer.RESUME: OfferSpec("resume_question", "resume_reprompt", yes=lambda h: resume(h, accept=True),
+                            no=lambda h: resume(h, accept=False), reask="first"),
+    Offer.DELETE: OfferSpec("delete_confirm", "delete_reprompt", yes=delete_data, no=keep_data, reask="first"),
+    Offer.CAUSES: OfferSpec("causes_offer", "causes_offer_reprompt", yes=causes, no=skip_causes,
+                            reask="unless_info"),
+    Offer.SIGNS: OfferSpec("result_offer", "result_offer_reprompt", yes=warning_signs, no=leave,
+                           reask="unless_info"),
+    Offer.ANYTHING: OfferSpec("anything_else", "anything_else_reprompt", yes=help_when_done, no=leave,
+                              reask="never"),
+    Offer.EMERGENCY: OfferSpec("emergency_offer", "emergency_offer", yes=repeat_emergency, no=emergency_goodbye,
+                               reask="never"),
+}
