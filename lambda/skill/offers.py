@@ -62,11 +62,16 @@ def continue_after(handler_input: HandlerInput, intro: Speech, guide: bool = Fal
     """
     turn = Turn.of(handler_input)
     t = turn.t
+    if guide:  # an answer that didn't fit: "repeat" will not say this apology again
+        handler_input.attributes_manager.request_attributes["miss"] = True
     offer = turn.offer
     spec = OFFERS[offer] if offer is not None else None
     if spec is not None and spec.reask == "first":
         return finish(handler_input, intro.say(spec.question), Speech(t).say(spec.reprompt))
     step = turn.step
+    if isinstance(step, Ask) and _opening(handler_input, turn):
+        # a one-shot ("ask back numbness helper is it serious"): the welcome and disclaimer come first
+        return ask(handler_input, step, Speech(t).say("oneshot_welcome").extend(intro), guide)
     if isinstance(step, Ask):
         back = Speech(t).say("back_to_questions")
         if info and step.number > 1 and word_count(intro.plain) + word_count(back.plain) <= MAX_PREAMBLE_WORDS:
@@ -80,6 +85,12 @@ def continue_after(handler_input: HandlerInput, intro: Speech, guide: bool = Fal
         return finish(handler_input, intro.say(spec.question), Speech(t).say(spec.reprompt))
     turn.offer = Offer.ANYTHING
     return finish(handler_input, intro.say("anything_else"), Speech(t).say("anything_else_reprompt"))
+
+
+def _opening(handler_input: HandlerInput, turn: Turn) -> bool:
+    """This request opens the session and no interview has begun: nothing of the skill has been heard yet."""
+    session = handler_input.request_envelope.session
+    return session is not None and bool(session.new) and not turn.state["events"] and turn.offer is None
 
 
 # --- what yes and no do -------------------------------------------------------------------------------------------
