@@ -286,9 +286,13 @@ class LocalNlu:
 
     @classmethod
     def for_locale(
-        cls, locale: str = "en-US", models_dir: Path = MODELS_DIR, skill_id: str = DEFAULT_SKILL_ID
+        cls,
+        locale: str = "en-US",
+        models_dir: Path = MODELS_DIR,
+        skill_id: str = DEFAULT_SKILL_ID,
+        now: Callable[[], dt.datetime] | None = None,
     ) -> LocalNlu:
-        return cls(load_model(locale, models_dir), locale, skill_id)
+        return cls(load_model(locale, models_dir), locale, skill_id, now)
 
     # -- building ---------------------------------------------------------------------------------------------
     def _build_intents(self, language_model: Mapping[str, Any]) -> Intents:

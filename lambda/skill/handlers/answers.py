@@ -139,13 +139,14 @@ class ChoiceHandler(AbstractRequestHandler):
         intent = str(get_intent_name(handler_input))
         slot_names, slot_type = self.SLOTS[intent]
         values = list(dict.fromkeys(v for v in (resolved_id(handler_input, n) for n in slot_names) if v))
+        words = " ".join(w for w in (raw_value(handler_input, n) for n in slot_names) if w).lower()
         q = turn.question
         none_ids = {o.id for qq in kb.questions for o in qq.options if o.none}
         if q is not None and turn.offer is None:
             if q.slot_type == slot_type:
                 if not values:
                     return continue_after(handler_input, Speech(t).say("choice_no_match"), guide=True)
-                return choose(handler_input, q, values)
+                return choose(handler_input, q, values, words)
             if values and all(v in none_ids for v in values):
                 # "none of those", "nowhere else", "neither": a no to whatever is open (a yes/no question, or the
                 # other choice question's none option)
@@ -158,7 +159,7 @@ class ChoiceHandler(AbstractRequestHandler):
         return continue_after(handler_input, Speech(t).say("not_an_answer"), guide=True)
 
 
-def choose(handler_input: HandlerInput, q: Question, values: list[str]) -> Response:
+def choose(handler_input: HandlerInput, q: Question, values: list[str], words: str = "") -> Response:
     """One or more options said for a choice question ("my bum and down my leg"). The engine takes one option: the
     one listed first in the knowledge (the most informative, e.g. legs before buttocks: it opens the standing and
     walking question) is the answer, and the other options' findings are recorded as volunteered, so nothing said
@@ -167,8 +168,8 @@ def choose(handler_input: HandlerInput, q: Question, values: list[str]) -> Respo
     order = [o.id for o in q.options]
     known = sorted((v for v in values if v in order), key=order.index)
     places = [v for v in known if not next(o for o in q.options if o.id == v).none] or known
-    if "feet_and_hands" in places and "legs_feet" in places:  # "my hands and my feet": one place, not two
-        places.remove("legs_feet")
+    if "feet_and_hands" in places and "legs_feet" in places and "leg" not in words:
+        places.remove("legs_feet")  # "my hands and my feet": one place (feet and hands), not two
     if not places:
         return continue_after(handler_input, Speech(turn.t).say("choice_no_match"), guide=True)
     try:
