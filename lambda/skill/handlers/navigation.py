@@ -98,8 +98,7 @@ class StopHandler(AbstractRequestHandler):
 
 
 class FallbackHandler(AbstractRequestHandler):
-    """Repair, never the same words twice: the first miss asks the question again in a few words with the answers
-    that work; the next ones offer "I don't know" and help, alternating two wordings."""
+    """Repair, never the same words twice in a row (see repair)."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_intent_name("AMAZON.FallbackIntent")(handler_input))
@@ -109,6 +108,8 @@ class FallbackHandler(AbstractRequestHandler):
 
 
 def repair(handler_input: HandlerInput) -> Response:
+    """Misses in a row on one question: 1 the short question and the answers that work; 2 and 3 "I don't know" and
+    help, in two wordings; 4 the question is left as not known and the interview moves on."""
     turn = Turn.of(handler_input)
     t = turn.t
     misses = turn.attrs.get("misses")
@@ -120,6 +121,9 @@ def repair(handler_input: HandlerInput) -> Response:
         return continue_after(handler_input, Speech(t).say("fallback" if misses == 1 else "fallback_again"),
                               guide=True)
     q = step.question
+    if misses > 3:  # a fourth miss on the same question: leave it as not known (a red flag is asked once more)
+        turn.attrs.pop("misses", None)
+        return respond(handler_input, engine.dont_know(turn.state, turn.kb, asking=q), Speech(t).say("repair_move_on"))
     accepted = Speech(t).text(q.reprompt) if q.type == "choice" else Speech(t).say(f"accept_{q.type}")
     if misses == 1:
         speech = Speech(t).say("fallback").text(q.short or q.text).extend(accepted)
