@@ -153,7 +153,7 @@ class Harness:
         if question_id in self._states:
             return self._states[question_id]
         eng, kb = self.engine, self.kb
-        state = eng.new_state(kb)
+        state: dict[str, Any] = eng.new_state(kb)
         for _ in range(40):
             q = eng.current_question(state, kb)
             if q is None:
@@ -327,11 +327,11 @@ class Harness:
                 return None if after.get("rate") == word else f"rate is {after.get('rate')}"
             if word == "resume":
                 stored = before.get("stored") or {}
-                got = (after.get("interview") or {}).get("events")
-                return None if got == stored.get("events") else "the stored interview was not resumed"
+                resumed = (after.get("interview") or {}).get("events")
+                return None if resumed == stored.get("events") else "the stored interview was not resumed"
             if word == "back":
-                got = (after.get("interview") or {}).get("events")
-                return None if got == old[:-1] else f"the last answer was not taken back: {got}"
+                now = (after.get("interview") or {}).get("events")
+                return None if now == old[:-1] else f"the last answer was not taken back: {now}"
             if word == "more":
                 return None if after.get("pending") == "result" else f"the causes were not given: {speech!r}"
             return None if not answers else f"an answer was recorded: {new}"
@@ -356,6 +356,10 @@ def _speech(response: dict[str, Any]) -> str:
 def _slot_ids(slot: dict[str, Any] | None) -> list[str]:
     authorities = ((slot or {}).get("resolutions") or {}).get("resolutionsPerAuthority") or [{}]
     return [v["value"]["id"] for v in authorities[0].get("values", [])]
+
+
+def _unknown_id(means: Any) -> str:
+    return str(means.get("finding", means.get("not", ""))) if isinstance(means, dict) else ""
 
 
 def _unknown_ids(means: Any, kb: Any) -> list[str]:
@@ -420,24 +424,29 @@ class Report:
                  "|---|---:|---:|---:|---:|"]
         for locale in LOCALES:
             mine = [o for o in self.outcomes if o.item.locale == locale]
-            lines.append(f"| {locale} | {pct(self.rate(mine))} | {pct(self.rate(o for o in mine if self.unseen_held_out(o)))} "
-                         f"| {pct(self.rate(o for o in mine if o.item.held_out))} "
-                         f"| {pct(self.rate(o for o in mine if not o.item.held_out))} |")
-        held, rest = self.held_out_rates()
+            unseen = self.rate(o for o in mine if self.unseen_held_out(o))
+            held = self.rate(o for o in mine if o.item.held_out)
+            tuned = self.rate(o for o in mine if not o.item.held_out)
+            lines.append(f"| {locale} | {pct(self.rate(mine))} | {pct(unseen)} | {pct(held)} | {pct(tuned)} |")
+        unseen_all, rest = self.held_out_rates()
         every_held = self.rate(o for o in self.outcomes if o.item.held_out)
-        lines.append(f"| **all** | **{pct(self.rate(self.outcomes))}** | {pct(held)} | {pct(every_held)} | {pct(rest)} |")
-        lines += ["", "| Kind | Understood | en-US | en-GB | en-CA | en-AU | en-IN |", "|---|---:|---:|---:|---:|---:|---:|"]
+        overall = pct(self.rate(self.outcomes))
+        lines.append(f"| **all** | **{overall}** | {pct(unseen_all)} | {pct(every_held)} | {pct(rest)} |")
+        lines += ["", "| Kind | Understood | " + " | ".join(LOCALES) + " |", "|---|---:|" + "---:|" * len(LOCALES)]
         for kind in sorted({o.item.kind for o in self.outcomes}):
             mine = [o for o in self.outcomes if o.item.kind == kind]
             cells = [pct(self.rate(o for o in mine if o.item.locale == loc)) for loc in LOCALES]
             lines.append(f"| {kind} | {pct(self.rate(mine))} | " + " | ".join(cells) + " |")
         skipped = [o for o in self.outcomes if o.status == "skipped"]
+        waiting = sorted({_unknown_id(o.item.means) for o in skipped})
+        negations = len(self.negations) - sum(o.status == "skipped" for o in self.negations)
         lines += [
             "",
-            f"Volunteered emergency phrasings understood and acted on in the same turn: {pct(self.rate(self.emergencies))}",
-            f"Negated mentions recorded as present: {len(self.negations_recorded)} of {len(self.rate(self.negations)) and self.rate(self.negations)[1]}",
-            f"Items: {len(self.outcomes)} ({len(skipped)} skipped until the knowledge has their finding ids: "
-            + ", ".join(sorted({o.why.split()[-1] for o in skipped})) + ")",
+            "Volunteered emergency phrasings understood and acted on in the same turn: "
+            + pct(self.rate(self.emergencies)),
+            f"Negated mentions recorded as present: {len(self.negations_recorded)} of {negations}",
+            f"Items: {len(self.outcomes)}, of which {len(skipped)} skipped until the knowledge has the finding ids "
+            + ", ".join(waiting),
         ]
         return "\n".join(lines)
 

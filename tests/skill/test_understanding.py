@@ -3,6 +3,8 @@ arrive as another intent, partial answers, negations, dates, two body areas, que
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from triage import engine
@@ -42,7 +44,7 @@ def test_repair_never_says_the_same_words_twice_and_moves_on_after_four_misses(c
     conv.launch()
     turns = [conv.intent("AMAZON.FallbackIntent") for _ in range(4)]
     speeches = [t.speech for t in turns]
-    assert all(a != b for a, b in zip(speeches, speeches[1:])), speeches
+    assert all(a != b for a, b in itertools.pairwise(speeches)), speeches
     assert FIRST.short in speeches[0] and "Say yes, no, or I don't know" in speeches[0]
     assert len(speeches[0].split()) < len(f"Sorry, I didn't get that. {FIRST.text} {FIRST.reprompt}".split())
     assert "I don't know" in speeches[1] and "help" in speeches[1]

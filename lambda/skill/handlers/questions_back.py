@@ -90,8 +90,8 @@ def _advice(turn: Turn, pending_key: str) -> Speech:
     step = turn.step
     if isinstance(step, Result):
         disposition = kb.dispositions[step.disposition]
-        action = fill(disposition.action, {"emergency_number": t.emergency_number})
-        return Speech(t).text(disposition.headline).text(action)
+        todo = fill(disposition.action, {"emergency_number": t.emergency_number})
+        return Speech(t).text(disposition.headline).text(todo)
     action = red_flag_action(turn)
     if action:
         return Speech(t).text(t["advice_red_flag"].replace("{action}", action))
