@@ -231,6 +231,12 @@ def resolve_date(token: str, today: dt.date) -> str:
     return f"{first.year}-{first.month:02d}"
 
 
+def _literal_words(template: str) -> frozenset[str]:
+    """The words a template needs literally (outside {lists} and <rules>), skip words aside."""
+    text = re.sub(r"\{[^}]*\}|<[^>]*>", " ", template)
+    return frozenset(w for w in text.split() if w not in SKIP_WORDS)
+
+
 def load_model(locale: str, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
     """The generated interaction model JSON for a locale."""
     if locale not in LOCALES:
@@ -300,7 +306,7 @@ class LocalNlu:
         for slot_type in language_model.get("types", []):
             lists[slot_type["name"]] = self._custom_type_list(slot_type)
         rules: dict[str, str] = {}
-        intents: dict[str, Intent] = {}
+        by_intent: dict[str, list[str]] = {}
         for intent in language_model["intents"]:
             name = intent["name"]
             slot_types = self.intent_slots[name]
@@ -308,7 +314,25 @@ class LocalNlu:
             samples += [normalize(s) for s in BUILTIN_SAMPLES.get(name, ())]
             samples = [s for s in dict.fromkeys(samples) if s]
             if samples:
-                intents[name] = Intent(name=name, data=[IntentData(sentence_texts=samples)])
+                by_intent[name] = samples
+        # Speed only (a model has thousands of samples): each template is put in a block keyed by its rarest literal
+        # word, and hassil skips a block whose keyword is not in the utterance (IntentData.required_keywords). A
+        # template can only match text holding all its literal words, so this never changes what is understood.
+        literal = {t: _literal_words(t) for samples in by_intent.values() for t in samples}
+        counts: dict[str, int] = {}
+        for words in literal.values():
+            for word in words:
+                counts[word] = counts.get(word, 0) + 1
+        intents: dict[str, Intent] = {}
+        for name, samples in by_intent.items():
+            blocks: dict[str | None, list[str]] = {}
+            for template in samples:
+                words = literal[template]
+                key = min(sorted(words), key=lambda w: counts[w]) if words else None
+                blocks.setdefault(key, []).append(template)
+            data = [IntentData(sentence_texts=texts, required_keywords={key} if key else None)
+                    for key, texts in blocks.items()]
+            intents[name] = Intent(name=name, data=data)
         return Intents(
             language="en",
             intents=intents,
