@@ -22,6 +22,7 @@ from triage.engine import NO, YES
 from triage.knowledge import Question
 
 Handle = Callable[[Any, HandlerInput], Response]
+NEGATIVE_STARTS = (["none"], ["neither"], ["nowhere"], ["nothing"], ["no"], ["not"])
 
 
 def opens_properly(handle: Handle) -> Handle:
@@ -147,9 +148,10 @@ class ChoiceHandler(AbstractRequestHandler):
                 if not values:
                     return continue_after(handler_input, Speech(t).say("choice_no_match"), guide=True)
                 return choose(handler_input, q, values, words)
-            if values and all(v in none_ids for v in values):
+            if values and all(v in none_ids for v in values) and words.split()[:1] in NEGATIVE_STARTS:
                 # "none of those", "nowhere else", "neither": a no to whatever is open (a yes/no question, or the
-                # other choice question's none option)
+                # other choice question's none option). Other words for a none option ("something else", "it just
+                # started", "only my back") answer nothing else and are asked again.
                 return answer(handler_input, NO)
         # Not the open question: if the choice names a symptom, take it as volunteered.
         options = [o for qq in kb.questions if qq.slot_type == slot_type for o in qq.options if o.id in values]
