@@ -5,7 +5,7 @@
   does) and ``first_ns`` (its first ``lambda_handler`` call on EVENT), and ``since_top_ns`` (both, plus this
   driver's own imports). Interpreter start-up happens before this file runs: the parent times the whole process.
 - knowledge: ``import_ns`` (``triage.knowledge``) and ``load_ns`` (the first ``load_knowledge()``).
-PYTHONPATH must hold lambda/.
+The project must be importable (installed in .venv by bin/_env.sh; ``benchmarks/run.py`` passes PYTHONPATH on).
 """
 
 import time

@@ -162,11 +162,13 @@ def moto_dynamodb() -> Iterator[dict[str, str]]:
 
 
 def child_env(extra: dict[str, str] | None, persist: bool = True) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON")) and k != "TABLE_NAME"}
+    """The children import the project as this process does: installed in the venv, or through the PYTHONPATH this
+    process was given (kept; other PYTHON* settings are dropped)."""
+    env = {k: v for k, v in os.environ.items()
+           if not (k.startswith(("AWS_", "PYTHON")) and k != "PYTHONPATH") and k != "TABLE_NAME"}
     env.update(extra or {})
     if not persist:
         env.pop("TABLE_NAME", None)
-    env["PYTHONPATH"] = str(LAMBDA)
     env["LOG_LEVEL"] = "INFO"  # the skill's default, as in Lambda
     return env
 
@@ -183,7 +185,6 @@ def run_child(args: list[str], env: dict[str, str], timeout: float = 120) -> tup
 
 
 def launch_event() -> dict[str, Any]:
-    sys.path[:0] = [str(ROOT)]
     from tools.simulator import Device, Session, envelope, launch_request
 
     device = Device(user_id="amzn1.ask.account.BENCHMARK-COLD")
@@ -252,8 +253,6 @@ def knowledge_load(runs: int) -> Row:
 
 
 def triage_step(iterations: int) -> Row:
-    if str(LAMBDA) not in sys.path:
-        sys.path.insert(0, str(LAMBDA))
     from triage import engine
     from triage.knowledge import load_knowledge
 
@@ -346,8 +345,6 @@ def espeak_seconds(ssml_list: list[str]) -> list[float] | None:
 
 
 def conversation_cost(transcripts: dict[str, Any], speak: bool) -> list[Cost]:
-    if str(LAMBDA) not in sys.path:
-        sys.path.insert(0, str(LAMBDA))
     from skill.locale import strings_for
     from skill.speech import ssml_to_text
     from triage import engine

@@ -30,15 +30,12 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-for _p in (str(ROOT), str(ROOT / "lambda")):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
+from tools.nlu import DEFAULT_SKILL_ID, LocalNlu
+from tools.simulator import Device, Simulator, in_process_transport, run_script
+from triage import engine
+from triage.knowledge import Knowledge, load_knowledge
 
-from tools.nlu import DEFAULT_SKILL_ID, LocalNlu  # noqa: E402
-from tools.simulator import Device, Simulator, in_process_transport, run_script  # noqa: E402
-from triage import engine  # noqa: E402
-from triage.knowledge import Knowledge, load_knowledge  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 VIGNETTES = ROOT / "tests" / "safety" / "vignettes.yaml"
 REFERENCE = "Semigran et al., BMJ 2015 (23 symptom checkers): appropriate triage 57% overall, 80% for emergencies"

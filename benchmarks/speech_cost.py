@@ -83,7 +83,8 @@ def run(path: Path) -> Run:
             continue
         turns += 1
         reply = replies[-1]
-        words = len(ssml_to_text(str(((reply.get("response") or {}).get("outputSpeech") or {}).get("ssml", ""))).split())
+        speech = ((reply.get("response") or {}).get("outputSpeech") or {}).get("ssml", "")
+        words = len(ssml_to_text(str(speech)).split())
         words_total += words
         if advice_turn is None:
             words_to_advice += words

@@ -1,6 +1,6 @@
 """Triage core benchmark (not a test): knowledge load time and per-step decision time.
 
-    PYTHONPATH=lambda .venv/bin/python benchmarks/triage_bench.py [--quick]
+    .venv/bin/python benchmarks/triage_bench.py [--quick]
 
 Targets (issue 2): load <= 20 ms, one step <= 50 us on this machine. Prints a table with PASS/FAIL per row and
 exits 1 if any row fails.
@@ -16,14 +16,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "lambda"))
-
-from triage import engine  # noqa: E402
-from triage.knowledge import COMPILED_NAME, from_dict, knowledge_dir, load_knowledge  # noqa: E402
+from triage import engine
+from triage.knowledge import COMPILED_NAME, from_dict, knowledge_dir, load_knowledge
 
 LOAD_TARGET_NS = 20_000_000
 STEP_TARGET_NS = 50_000
@@ -54,8 +50,7 @@ def p99(xs: list[int]) -> float:
 
 def cold_load(n: int) -> tuple[list[int], list[int]]:
     """(import times, first-load times) in fresh interpreters."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "lambda")}
-    runs = [subprocess.run([sys.executable, "-c", COLD], capture_output=True, text=True, check=True, env=env).stdout
+    runs = [subprocess.run([sys.executable, "-c", COLD], capture_output=True, text=True, check=True).stdout
             for _ in range(n)]
     pairs = [tuple(int(x) for x in r.split()) for r in runs]
     return [p[0] for p in pairs], [p[1] for p in pairs]

@@ -22,14 +22,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "lambda"), str(ROOT), str(ROOT / "benchmarks")]
+import hello_skill  # beside this script: the script's folder is on sys.path
 
-import hello_skill  # noqa: E402
-
-import lambda_function  # noqa: E402
-from tools.nlu import LocalNlu  # noqa: E402
-from tools.simulator import Device, Session, Simulator, envelope, launch_request, script_lines  # noqa: E402
+import lambda_function
+from tools.nlu import LocalNlu
+from tools.simulator import Device, Session, Simulator, envelope, launch_request, script_lines
 
 SKILL_USER = "amzn1.ask.account.BENCHMARK-SKILL-{}"
 HELLO_USER = "amzn1.ask.account.BENCHMARK-HELLO"
@@ -51,24 +48,31 @@ class Timed:
         return reply
 
 
-def run_scenario(nlu: LocalNlu, index: int, lines: list[str]) -> tuple[list[int], list[dict[str, Any]]]:
+def run_scenario(nlu: LocalNlu, user: str, lines: list[str]) -> tuple[list[int], list[dict[str, Any]]]:
+    """One scripted conversation by a first-time user. With a store configured, the skill asks at the end whether
+    to remember the advice: the user says no (a script does not depend on whether storage is on)."""
     transport = Timed(lambda_function.lambda_handler)
-    sim = Simulator(nlu, transport, Device(user_id=SKILL_USER.format(index)))
+    sim = Simulator(nlu, transport, Device(user_id=SKILL_USER.format(user)))
     turns: list[dict[str, Any]] = []
     for line in lines:
         before = len(transport.replies)
         sim.hear(line)
         if len(transport.replies) != before + 1:
-            raise SystemExit(f"scenario {index}: {line!r} did not make exactly one request")
+            raise SystemExit(f"scenario {user}: {line!r} did not make exactly one request")
         reply = transport.replies[-1]
         turns.append({
             "utterance": line,
             "response": reply.get("response") or {},
             "attributes": reply.get("sessionAttributes") or {},
         })
+    if sim.session is not None and turns and turns[-1]["attributes"].get("pending") == "remember":
+        lines = [*lines, "no"]
+        sim.hear("no")
+        turns.append({"utterance": "no", "response": transport.replies[-1].get("response") or {},
+                      "attributes": transport.replies[-1].get("sessionAttributes") or {}})
     if sim.session is not None:
         heard = "\n".join(f"> {t['utterance']}\n  {t['response'].get('outputSpeech')}" for t in turns)
-        raise SystemExit(f"scenario {index} does not end its session:\n{heard}")
+        raise SystemExit(f"scenario {user} does not end its session:\n{heard}")
     return transport.samples, turns
 
 
@@ -99,7 +103,7 @@ def main() -> None:
     hello_ns: list[int] = []
     for r in range(warmup + rounds):
         for index, (name, lines) in enumerate(scenarios.items()):
-            samples, turns = run_scenario(nlu, index, lines)
+            samples, turns = run_scenario(nlu, f"{r}-{index}", lines)
             if name not in transcripts:
                 transcripts[name] = turns
             elif said(turns) != said(transcripts[name]):

@@ -303,6 +303,9 @@ def invoke_in_process(fn: Function, event: dict[str, Any], env: dict[str, str]) 
     for key in [k for k in os.environ if k.startswith("AWS_") and k not in env]:
         del os.environ[key]
     os.environ.update(env)
+    # As the Lambda runtime does with its task root: the function's code folder (lambda/, or a built artifact with
+    # --code-dir) first on sys.path for this import, and removed after. Not a way to find the project's packages
+    # (they are installed); the point is to run the code that folder holds.
     sys.path.insert(0, str(fn.code_dir))
     started = time.monotonic()
     try:

@@ -1,8 +1,9 @@
 """A local stand-in for Alexa's NLU, built from a generated interaction model with hassil.
 
-``LocalNlu.for_locale("en-US").understand("about two weeks")`` reads ``interaction_model/models/en-US.json``
-(exactly what Alexa is given) and returns an ``Understanding``: the request type, the intent, and Alexa-shaped
-slot objects (custom slot types carry ``resolutions`` with ``ER_SUCCESS_MATCH``).
+``LocalNlu.for_locale("en-US").understand("about two weeks")`` reads
+``skill-package/interactionModels/custom/en-US.json`` (exactly what Alexa is given) and returns an
+``Understanding``: the request type, the intent, and Alexa-shaped slot objects (custom slot types carry
+``resolutions`` with ``ER_SUCCESS_MATCH``).
 
 How hassil is used:
 - every ASK sample becomes a hassil sentence template; ``{slot}`` becomes ``{SlotType:slot}`` (a list reference
@@ -51,7 +52,7 @@ from hassil import (
 from hassil.intents import Intent, IntentData
 
 ROOT: Final = Path(__file__).resolve().parents[1]
-MODELS_DIR: Final = ROOT / "interaction_model" / "models"
+MODELS_DIR: Final = ROOT / "skill-package" / "interactionModels" / "custom"  # tools/build_models.py writes it
 LOCALES: Final = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
 DEFAULT_SKILL_ID: Final = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 FALLBACK: Final = "AMAZON.FallbackIntent"

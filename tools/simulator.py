@@ -32,8 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, TextIO
 
+from hosting.sqlite_persistence import SqlitePersistenceAdapter
 from tools.nlu import DEFAULT_SKILL_ID, INTENT, LAUNCH, LOCALES, SESSION_ENDED, LocalNlu, Understanding
-from tools.sqlite_persistence import SqlitePersistenceAdapter
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_USER_ID: Final = "amzn1.ask.account.SIMULATOR-LOCAL-USER"
@@ -191,9 +191,6 @@ def render(response: dict[str, Any]) -> list[str]:
 # -- transports ---------------------------------------------------------------------------------------------------
 def in_process_transport(persistence_adapter: Any, skill_id: str | None) -> Transport:
     """Calls the project's skill the way Lambda does."""
-    lambda_dir = str(ROOT / "lambda")
-    if lambda_dir not in sys.path:
-        sys.path.insert(0, lambda_dir)
     from skill import build_skill, invoke
 
     skill = build_skill(persistence_adapter=persistence_adapter, skill_id=skill_id)

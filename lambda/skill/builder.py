@@ -14,6 +14,7 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import RequestEnvelope
 
 from skill import interceptors
+from skill.edge import check_request, refusal
 from skill.handlers import answers, errors, info, launch, navigation, questions_back, settings, understanding
 from skill.persistence import ResilientPersistence
 
@@ -27,15 +28,16 @@ def build_skill(
     """The skill: handlers, interceptors, and an optional persistence adapter (None = session only), always used
     through ResilientPersistence (TTL stamped, Decimal handled, faults logged by code and survived).
     With skill_id set, the SDK refuses requests for any other skill."""
-    persist = persistence_adapter is not None
-    if persistence_adapter is not None and not isinstance(persistence_adapter, ResilientPersistence):
-        persistence_adapter = ResilientPersistence(persistence_adapter)  # storage faults never break a turn
-    sb = CustomSkillBuilder(persistence_adapter=persistence_adapter)  # type: ignore[arg-type]  # Optional in fact
+    store: ResilientPersistence | None = None
+    if persistence_adapter is not None:  # storage faults never break a turn
+        store = persistence_adapter if isinstance(persistence_adapter, ResilientPersistence) else (
+            ResilientPersistence(persistence_adapter))
+    sb = CustomSkillBuilder(persistence_adapter=store)  # type: ignore[arg-type]  # Optional in fact
     sb.skill_id = skill_id  # type: ignore[assignment]  # the SDK annotates it as None only
     for handler in (
         launch.LaunchHandler(),
-        answers.YesHandler(),
-        answers.NoHandler(),
+        answers.YesNoHandler(yes=True),
+        answers.YesNoHandler(yes=False),
         answers.DontKnowHandler(),
         answers.DurationHandler(),
         answers.ChoiceHandler(),
@@ -67,6 +69,8 @@ def build_skill(
         info.LastResultHandler(),
         settings.SpeechRateHandler(),
         settings.DeleteDataHandler(),
+        settings.RememberMeHandler(),
+        settings.StopRememberingHandler(),
         errors.SessionEndedHandler(),
         errors.SystemExceptionHandler(),
         errors.UnknownRequestHandler(),  # last: catches whatever is left
@@ -75,18 +79,24 @@ def build_skill(
     sb.add_exception_handler(errors.CatchAllExceptionHandler())
     sb.add_global_request_interceptor(interceptors.LogRequestInterceptor())
     sb.add_global_request_interceptor(interceptors.LocaleInterceptor())
-    sb.add_global_request_interceptor(interceptors.LoadInterceptor(persist))
+    sb.add_global_request_interceptor(interceptors.LoadInterceptor(store))
+    sb.add_global_request_interceptor(interceptors.RepeatCacheGuardInterceptor())
     sb.add_global_request_interceptor(interceptors.MissCountInterceptor())
     sb.add_global_request_interceptor(interceptors.TurnInterceptor())
     sb.add_global_response_interceptor(interceptors.RepeatCacheInterceptor())
     sb.add_global_response_interceptor(interceptors.SpeechRateInterceptor())
-    sb.add_global_response_interceptor(interceptors.SaveInterceptor(persist))
+    sb.add_global_response_interceptor(interceptors.SaveInterceptor(store))
     return sb.create()
 
 
 def invoke(skill: CustomSkill, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    """Run one Alexa request (a JSON dict) through the skill, as Lambda does. A request the SDK cannot read
-    (a request type newer than the SDK, or not an Alexa envelope) gets an empty response, never a crash."""
+    """Run one Alexa request (a JSON dict) through the skill, as Lambda does. A request out of bounds (too deep,
+    too large, wrong types: ``skill.edge.check_request``) gets safe spoken words; one the SDK cannot read (a
+    request type newer than the SDK, or not an Alexa envelope) an empty response; never a crash."""
+    problem = check_request(event)
+    if problem is not None:
+        log.warning("request.refused code=%s", problem)
+        return refusal(event)
     try:
         envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
     except (SerializationException, TypeError, ValueError):

@@ -35,6 +35,9 @@ def finish(
     notice = turn.take_notice()
     if notice and turn.offer is not Offer.EMERGENCY:  # the emergency instruction always comes first
         speech = Speech(turn.t).say(notice).extend(speech)
+    if turn.new_session and not turn.welcomed and turn.offer is not Offer.EMERGENCY:
+        speech = Speech(turn.t).say("disclaimer_short").extend(speech)  # a one-shot: the disclaimer first
+        turn.welcomed = True
     rb = handler_input.response_builder
     rb.speak(speech.ssml)
     if reprompt and not end:

@@ -14,7 +14,17 @@ from ask_sdk_model import Response
 from ask_sdk_model.ui import SsmlOutputSpeech
 
 from skill import state as st
+from skill.edge import valid_cached_speech
 from skill.locale import strings_for
+from skill.persistence import (
+    ALL_INTERVIEWS,
+    FIELDS,
+    ResilientPersistence,
+    fingerprint,
+    now_ms,
+    owner_tag,
+    turn_deadline,
+)
 from skill.speech import with_rate
 from skill.turn import Turn
 from triage import engine
@@ -39,22 +49,39 @@ class LocaleInterceptor(AbstractRequestInterceptor):
 
 
 class LoadInterceptor(AbstractRequestInterceptor):
-    """At the start of a session, bring the stored record into the session: speech rate, an unfinished
-    interview to offer to resume (or drop politely if it is from older knowledge), and last time's result."""
+    """Every turn: set the turn's storage deadline. At the start of a session, bring the owner's record (the
+    recognised person's, else the account's) into the session: speech rate and consent always; with consent,
+    this device's unfinished interview to offer to resume (or its red flags, if it is from older knowledge) and
+    last time's result. Remembers what it read (``stored_fp``: a digest per field) so that saves write only what
+    this session changed; after a failed read it knows nothing and writes only the session's own changes (never
+    a blind overwrite)."""
 
-    def __init__(self, persist: bool) -> None:
-        self.persist = persist
+    def __init__(self, store: ResilientPersistence | None) -> None:
+        self.store = store
 
     def process(self, handler_input: HandlerInput) -> None:
-        handler_input.attributes_manager.request_attributes["persist"] = self.persist
+        manager = handler_input.attributes_manager
+        manager.request_attributes["persist"] = self.store is not None
+        request_id = getattr(handler_input.request_envelope.request, "request_id", None) or ""
+        deadline = turn_deadline(handler_input.context, request_id=request_id)
+        manager.request_attributes["deadline"] = deadline
         session = handler_input.request_envelope.session
-        if not self.persist or session is None or not session.new:
+        if self.store is None or session is None or not session.new:
             return
-        record = handler_input.attributes_manager.persistent_attributes or {}
         attrs = st.session(handler_input)
+        attrs["owner"] = owner_tag(handler_input.request_envelope)
+        record = self.store.load(handler_input.request_envelope, deadline)
+        if record is None:  # unknown: the store could not be read in time
+            attrs["stored_fp"] = {}
+            return
+        attrs["stored_fp"] = {f: fingerprint(record.get(f)) for f in FIELDS}
         attrs["kept"] = bool(record)
         if record.get("rate") in ("slower", "faster"):
             attrs["rate"] = record["rate"]
+        if isinstance(record.get("consent"), bool):
+            attrs["consent"] = record["consent"]
+        if record.get("consent") is not True:
+            return  # health fields are read only for a person who said yes (older records without it: ignored)
         if isinstance(record.get("last"), dict):
             attrs["last_stored"] = record["last"]
         stored = record.get("interview")
@@ -90,6 +117,25 @@ class MissCountInterceptor(AbstractRequestInterceptor):
             st.session(handler_input).pop("misses", None)
 
 
+class RepeatCacheGuardInterceptor(AbstractRequestInterceptor):
+    """Session attributes come back from the client: a repeat cache that is not speech this skill could have
+    produced (``skill.edge.valid_cached_speech``) is dropped before any handler sees it, so "repeat" says the
+    open question again instead of speaking it."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        if handler_input.request_envelope.session is None:
+            return
+        attrs = st.session(handler_input)
+        said = attrs.get("said")
+        if said is None:
+            return
+        ok = isinstance(said, dict) and set(said) <= {"speech", "reprompt"} and valid_cached_speech(
+            said.get("speech")) and ("reprompt" not in said or valid_cached_speech(said["reprompt"]))
+        if not ok:
+            log.warning("repeat_cache.invalid_dropped")
+            attrs.pop("said", None)
+
+
 class RepeatCacheInterceptor(AbstractResponseInterceptor):
     """What "repeat" says again: the last response that was not a miss, so an apology is never repeated."""
 
@@ -115,41 +161,64 @@ class SpeechRateInterceptor(AbstractResponseInterceptor):
 
 
 class SaveInterceptor(AbstractResponseInterceptor):
-    """Store codes only: an unfinished interview, the speech rate, the last result. Written every turn (which also
-    renews the record's TTL, and retries a save that failed on an earlier turn); nothing is written for someone
-    who has nothing to keep."""
+    """Store codes only: the speech rate and the answer to "shall I remember you?" always; this device's unfinished
+    interview and the last result only for a person who said yes. Each turn writes the fields that differ from what
+    the session believes is stored (``stored_fp``), field by field with a stamp that grows every turn, so the store
+    keeps the newest value of each field (see skill.persistence). A "no" to being remembered removes the health
+    fields (every device's interview, the last result) even when the session could not read them. A failed or
+    deferred save leaves ``stored_fp`` as it was: the next turn writes again. The first save of a session that
+    found a record renews its TTL even when nothing changed. Nothing is written for someone who has nothing to
+    keep, nor when the speaker is no longer the one whose record the session opened."""
 
-    def __init__(self, persist: bool) -> None:
-        self.persist = persist
+    def __init__(self, store: ResilientPersistence | None) -> None:
+        self.store = store
 
     def process(self, handler_input: HandlerInput, response: Response) -> None:
         attrs = st.session(handler_input)
-        if not self.persist or attrs.get("no_store"):
+        if self.store is None or attrs.get("no_store"):
+            return
+        envelope = handler_input.request_envelope
+        owner = attrs.get("owner")
+        if isinstance(owner, str) and owner != owner_tag(envelope):
+            log.info("persistence.owner_changed_not_saved")
             return
         record = _record(handler_input)
-        if not record and not attrs.get("kept"):
+        believed = attrs.get("stored_fp")
+        believed = dict(believed) if isinstance(believed, dict) else {}
+        changes = {f: record.get(f) for f in FIELDS if fingerprint(record.get(f)) != believed.get(f, "-")}
+        if record.get("consent") is False and "consent" in changes:  # withdrawn or declined: no health field stays
+            changes.update({"interview": None, "last": None, ALL_INTERVIEWS: None})
+        touch = bool(attrs.get("kept")) and not attrs.get("renewed")
+        if not changes and not touch:
             return
-        manager = handler_input.attributes_manager
-        try:
-            manager.persistent_attributes = record
-            manager.save_persistent_attributes()  # ResilientPersistence logs a failure's code and carries on
-        except Exception as exc:  # an adapter without the wrapper: keep going on session attributes
-            log.error("persistence.save_failed code=%s", type(exc).__name__)
+        previous = attrs.get("stamp")
+        stamp = max(now_ms(), (previous if isinstance(previous, int) else 0) + 1)
+        deadline = handler_input.attributes_manager.request_attributes.get("deadline")
+        saved = self.store.save_fields(envelope, changes, stamp, deadline if isinstance(deadline, float) else None)
+        attrs["stamp"] = stamp
+        if not saved:
             return
-        attrs["kept"] = bool(record)
+        believed.update({f: fingerprint(v) for f, v in changes.items() if f in FIELDS})
+        attrs["stored_fp"] = believed
+        attrs["renewed"] = True
+        attrs["kept"] = any(v != "-" for v in believed.values())
 
 
 def _record(handler_input: HandlerInput) -> dict[str, Any]:
     attrs = st.session(handler_input)
     record: dict[str, Any] = {}
     turn = Turn.of(handler_input)
+    if turn.consent is not None:
+        record["consent"] = turn.consent
+    if st.rate(handler_input):
+        record["rate"] = st.rate(handler_input)
+    if turn.consent is not True:
+        return record  # nothing about health outlives the session without a yes
     if turn.started and (turn.state["events"] or turn.state["carried"]):
         if isinstance(turn.step, engine.Ask):  # unfinished: keep it to resume (with any carried red flags)
             record["interview"] = turn.state
     elif isinstance(attrs.get("stored"), dict):
         record["interview"] = attrs["stored"]  # not yet answered whether to resume: keep it
-    if st.rate(handler_input):
-        record["rate"] = st.rate(handler_input)
     last = attrs.get("last") or attrs.get("last_stored")
     if isinstance(last, dict):
         record["last"] = last

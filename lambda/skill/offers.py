@@ -26,6 +26,7 @@ from skill.conversation import (
     respond,
     signs_card,
 )
+from skill.persistence import ttl_days_from_env as ttl_days
 from skill.speech import Speech, word_count
 from skill.turn import Offer, Turn
 from triage import engine
@@ -67,11 +68,8 @@ def continue_after(handler_input: HandlerInput, intro: Speech, guide: bool = Fal
     offer = turn.offer
     spec = OFFERS[offer] if offer is not None else None
     if spec is not None and spec.reask == "first":
-        return finish(handler_input, intro.say(spec.question), Speech(t).say(spec.reprompt))
+        return finish(handler_input, intro.say(spec.question), Speech(t).say(spec.reprompt, days=str(ttl_days())))
     step = turn.step
-    if isinstance(step, Ask) and _opening(handler_input, turn):
-        # a one-shot ("ask back numbness helper is it serious"): the welcome and disclaimer come first
-        return ask(handler_input, step, Speech(t).say("oneshot_welcome").extend(intro), guide)
     if isinstance(step, Ask):
         back = Speech(t).say("back_to_questions")
         if info and step.number > 1 and word_count(intro.plain) + word_count(back.plain) <= MAX_PREAMBLE_WORDS:
@@ -87,10 +85,17 @@ def continue_after(handler_input: HandlerInput, intro: Speech, guide: bool = Fal
     return finish(handler_input, intro.say("anything_else"), Speech(t).say("anything_else_reprompt"))
 
 
-def _opening(handler_input: HandlerInput, turn: Turn) -> bool:
-    """This request opens the session and no interview has begun: nothing of the skill has been heard yet."""
-    session = handler_input.request_envelope.session
-    return session is not None and bool(session.new) and not turn.state["events"] and turn.offer is None
+def after_information(handler_input: HandlerInput, intro: Speech, always: bool = False) -> Response:
+    """After information asked for before any answer (a one-shot question, "what did you tell me last time?"):
+    offer the questions rather than putting the first one in the same breath, so a "no thanks" is never taken
+    as an answer. Otherwise back to whatever is open."""
+    turn = Turn.of(handler_input)
+    if turn.offer is None and isinstance(turn.step, Ask) and not turn.state["events"] and not turn.red_flags and (
+        always or turn.new_session or not turn.started
+    ):
+        turn.offer = Offer.START
+        return finish(handler_input, intro.say("start_offer"), Speech(turn.t).say("start_offer_reprompt"))
+    return continue_after(handler_input, intro, info=True)
 
 
 # --- what yes and no do -------------------------------------------------------------------------------------------
@@ -164,7 +169,7 @@ def warning_signs(handler_input: HandlerInput) -> Response:
     turn = Turn.of(handler_input)
     handler_input.response_builder.set_card(signs_card(turn.t, turn.kb))
     turn.offer = None
-    return continue_after(handler_input, Speech(turn.t).say("warning_signs").say("warning_signs_prompt"), info=True)
+    return after_information(handler_input, Speech(turn.t).say("warning_signs").say("warning_signs_prompt"))
 
 
 def help_when_done(handler_input: HandlerInput) -> Response:
@@ -174,8 +179,32 @@ def help_when_done(handler_input: HandlerInput) -> Response:
 
 
 def leave(handler_input: HandlerInput) -> Response:
-    Turn.of(handler_input).offer = None
+    """The person is done (no to the last offer). Before the goodbye, ask once whether to remember the advice
+    (never before an urgent question or instead of emergency advice: only here, after the result)."""
+    turn = Turn.of(handler_input)
+    turn.offer = None
+    if turn.persists and turn.consent is None and isinstance(turn.step, Result):
+        turn.offer = Offer.REMEMBER
+        return finish(handler_input, Speech(turn.t).say("remember_question"),
+                      Speech(turn.t).say("remember_reprompt", days=str(ttl_days())))
     return finish(handler_input, goodbye(handler_input), end=True)
+
+
+def remember(handler_input: HandlerInput, accept: bool) -> Response:
+    """Yes or no to "shall I remember this advice?": the answer itself is kept (so it is not asked again)."""
+    turn = Turn.of(handler_input)
+    turn.offer = None
+    turn.attrs["consent"] = accept
+    log.info("consent.%s", "given" if accept else "declined")
+    speech = Speech(turn.t).say("remember_yes" if accept else "remember_no").extend(goodbye(handler_input))
+    return finish(handler_input, speech, end=True)
+
+
+def start_questions(handler_input: HandlerInput) -> Response:
+    """Yes to "Would you like to go through my questions now?"."""
+    turn = Turn.of(handler_input)
+    turn.offer = None
+    return respond(handler_input, turn.state)
 
 
 def repeat_emergency(handler_input: HandlerInput) -> Response:
@@ -201,4 +230,7 @@ OFFERS: dict[Offer, OfferSpec] = {
                               reask="never"),
     Offer.EMERGENCY: OfferSpec("emergency_offer", "emergency_offer", yes=repeat_emergency, no=emergency_goodbye,
                                reask="never"),
+    Offer.REMEMBER: OfferSpec("remember_question", "remember_reprompt", yes=lambda h: remember(h, accept=True),
+                              no=lambda h: remember(h, accept=False), reask="first"),
+    Offer.START: OfferSpec("start_offer", "start_offer_reprompt", yes=start_questions, no=leave, reask="first"),
 }

@@ -3,6 +3,7 @@ digits. Keeps a plain-text twin of what is said (for cards, the repeat cache, wo
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from html import escape as _html_escape
 from html import unescape
@@ -26,6 +27,13 @@ def fill(template: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
+def _iso_date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        return None
+
+
 class Speech:
     """Builds one utterance from locale strings and knowledge text."""
 
@@ -44,6 +52,11 @@ class Speech:
         plain_values = {**values, "emergency_number": number}
         ssml_values = {k: escape(v) for k, v in values.items()}
         ssml_values["emergency_number"] = f'<say-as interpret-as="digits">{escape(number)}</say-as>'
+        if "date" in values:  # an ISO date: read as a date (say-as), written in the locale's style
+            day = _iso_date(values["date"])
+            plain_values["date"] = day.strftime(self._t["date_format"]) if day else self._t["date_unknown"]
+            ssml_values["date"] = (f'<say-as interpret-as="date" format="ymd">{day.isoformat()}</say-as>' if day
+                                   else escape(self._t["date_unknown"]))
         self._plain.append(fill(template, plain_values))
         self._ssml.append(fill(escape(template), ssml_values))
         return self

@@ -6,9 +6,13 @@
     said       the repeat cache: {"speech": ssml, "reprompt": ssml}
     stored     the interview found in persistence at launch, until the person says whether to resume it
     stale      red flags kept from a stored interview of an older knowledge version (a list), until launch
+    owner, stored_fp, stamp, renewed, kept
+               bookkeeping of the Load/Save interceptors (a hash of the record's key, a digest per stored field,
+               the last write stamp): see skill.interceptors and skill.persistence
 
-Persistent attributes (one record per Alexa user, TTL stamped by the adapter) hold codes only:
-    interview (unfinished only), rate, last = {"disposition", "categories", "date"}.
+Persistent records (one per recognised person, else per account; TTL stamped by the adapter) hold codes only:
+    consent (the answer to "shall I remember you?") and rate always; interview (unfinished only, one per device)
+    and last = {"disposition", "categories", "date"} only with consent.
 """
 
 from __future__ import annotations

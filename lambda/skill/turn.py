@@ -37,6 +37,8 @@ class Offer(StrEnum):
     SIGNS = "result"  # "Would you like to hear the warning signs?" (stored value kept from earlier releases)
     ANYTHING = "anything"  # "Anything else?"
     EMERGENCY = "emergency"  # "Should I repeat that?" after the emergency instruction
+    REMEMBER = "remember"  # "Before you go: shall I remember this advice?" (consent, asked once per person)
+    START = "start"  # "Would you like to go through my questions now?" (after information, before any answer)
 
 
 class Turn:
@@ -46,6 +48,7 @@ class Turn:
         self.kb: Knowledge = st.kb()
         self.attrs: dict[str, Any] = st.session(handler_input)
         self.notice: str | None = None  # a strings key to say once in this turn's response
+        self.welcomed = False  # this turn's speech already has the welcome and the disclaimer
         raw = self.attrs.get("interview")
         if raw is None:
             self._state = engine.new_state(self.kb)
@@ -122,6 +125,25 @@ class Turn:
             self.attrs.pop("pending", None)
         else:
             self.attrs["pending"] = value.value
+
+    # --- memory (consent) ------------------------------------------------------------------------------------------
+
+    @property
+    def consent(self) -> bool | None:
+        """Has the person said yes (True) or no (False) to being remembered; None if never asked."""
+        value = self.attrs.get("consent")
+        return value if isinstance(value, bool) else None
+
+    @property
+    def new_session(self) -> bool:
+        session = self.handler_input.request_envelope.session
+        return session is None or bool(session.new)
+
+    @property
+    def persists(self) -> bool:
+        """A store is configured and the person has not deleted their data in this session."""
+        request_attributes = self.handler_input.attributes_manager.request_attributes
+        return bool(request_attributes.get("persist")) and not self.attrs.get("no_store")
 
     def take_notice(self) -> str | None:
         notice, self.notice = self.notice, None

@@ -10,7 +10,8 @@ Properties, checked on every turn:
   P1 every response deserialises as an ``ask_sdk_model.ResponseEnvelope``; no exception escapes;
   P2 every response to a LaunchRequest or IntentRequest has speech;
   P3 the session ends only after stop / cancel / navigate home, a "no" to the final offers (pending result,
-     anything else, emergency) or a SessionEndedRequest;
+     anything else, emergency, start the questions, remember me), a "yes" to "shall I remember?", or a
+     SessionEndedRequest;
   P4 once a red flag is affirmed in a session - "yes" to the red-flag question Alexa just asked, or a volunteered
      red-flag symptom - every later result in that session (the card's "Advice: ..." line and the session
      attribute ``last`` when it changes) is at least that flag's floor, through go back and start over.
@@ -24,7 +25,6 @@ import copy
 import itertools
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 from ask_sdk_core.serialize import DefaultSerializer
@@ -34,15 +34,15 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
 import lambda_function
+from hosting.sqlite_persistence import SqlitePersistenceAdapter
 from skill import build_skill, invoke
 from skill.persistence import ResilientPersistence
 from skill.speech import ssml_to_text
-from tools.sqlite_persistence import SqlitePersistenceAdapter
+from tools import build_models
 from triage.knowledge import load_knowledge
 
 PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = json.loads((ROOT / "interaction_model" / "models" / "en-US.json").read_text("utf-8"))
+MODEL = json.loads(build_models.model_path("en-US").read_text("utf-8"))
 LANGUAGE_MODEL = MODEL["interactionModel"]["languageModel"]
 KB = load_knowledge()
 SERIALIZER = DefaultSerializer()
@@ -64,7 +64,7 @@ assert len(INTENT_SLOTS) >= 20 and "VolunteerSymptomIntent" in INTENT_SLOTS
 UNKNOWN_INTENTS = ["AMAZON.PauseIntent", "AMAZON.ResumeIntent", "AMAZON.NextIntent", "SomeOther.Intent", ""]
 LOCALES = ["en-US", "en-GB", "en-CA", "en-AU", "en-IN", "fr-FR", None]
 ENDING_INTENTS = {"AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent"}
-FINAL_OFFERS = {"result", "anything", "emergency"}
+FINAL_OFFERS = {"result", "anything", "emergency", "remember", "start"}
 
 RED_FLAGS = {f.id: KB.level(f.floor) for f in KB.red_flags if f.floor}
 RED_FLAG_QUESTIONS = [q for q in KB.questions if q.is_red_flag]
@@ -221,7 +221,7 @@ class Conversations(RuleBasedStateMachine):
         if response.get("shouldEndSession") is True:
             allowed = kind == "SessionEndedRequest" or intent in ENDING_INTENTS or (
                 intent == "AMAZON.NoIntent" and pending_before in FINAL_OFFERS
-            )
+            ) or (intent == "AMAZON.YesIntent" and pending_before == "remember")
             assert allowed, f"session ended after {kind} {intent} (pending={pending_before}): {speech}"
         attributes = raw.get("sessionAttributes") or {}
         # P4 (a): the affirmation this turn made, from what the person said to what they were asked

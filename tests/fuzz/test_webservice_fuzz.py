@@ -1,4 +1,4 @@
-"""Fuzzing the self-hosted webservice (``tools.webservice.create_app``) hosting the real skill, with request
+"""Fuzzing the self-hosted webservice (``hosting.webservice.create_app``) hosting the real skill, with request
 verification on and off: raw bytes, malformed JSON, envelopes with fields replaced by arbitrary JSON, odd headers
 and content types. The only acceptable answers are 4xx for what is not a valid Alexa request and 2xx for what is
 (verification off); never a 5xx. No network: the signature verifier's certificate fetcher is an in-memory stub.
@@ -21,11 +21,11 @@ from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hosting import alexa_verifier as av
+from hosting.sqlite_persistence import SqlitePersistenceAdapter
+from hosting.webservice import MAX_BODY_BYTES, create_app
 from skill import build_skill
 from skill.persistence import ResilientPersistence
-from tools import alexa_verifier as av
-from tools.sqlite_persistence import SqlitePersistenceAdapter
-from tools.webservice import MAX_BODY_BYTES, create_app
 
 PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"

@@ -20,7 +20,7 @@ KB = load_knowledge()
 
 
 def model(locale: str) -> dict:
-    return json.loads((ROOT / "interaction_model" / "models" / f"{locale}.json").read_text())
+    return json.loads(build_models.model_path(locale).read_text())
 
 
 def language_model(locale: str) -> dict:
@@ -39,7 +39,7 @@ def test_generated_files_are_up_to_date():
 def test_five_locales_and_the_manifest_exist():
     for locale in LOCALES:
         assert language_model(locale)["invocationName"] == "back numbness helper"
-    manifest = json.loads((ROOT / "interaction_model" / "skill.json").read_text())["manifest"]
+    manifest = json.loads(build_models.manifest_path().read_text())["manifest"]
     assert set(manifest["publishingInformation"]["locales"]) == set(LOCALES)
 
 
@@ -140,7 +140,7 @@ def _covered(utterance: str, locale: str) -> bool:
 
 
 def test_manifest_carries_the_disclaimer_privacy_policy_and_covered_example_phrases():
-    manifest = json.loads((ROOT / "interaction_model" / "skill.json").read_text())["manifest"]
+    manifest = json.loads(build_models.manifest_path().read_text())["manifest"]
     for locale, info in manifest["publishingInformation"]["locales"].items():
         text = info["description"].lower()
         assert "not a substitute for professional medical advice" in text

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tools import build_models
 from tools.nlu import LocalNlu
 from triage.knowledge import load_knowledge
 
@@ -44,7 +45,7 @@ def test_the_list_holds_what_the_skill_actually_suggests():
     reprompts = " ".join(q.reprompt.lower() for q in load_knowledge().questions)
     for phrase in FROM_REPROMPTS:
         assert phrase in reprompts, f"questions.yaml no longer suggests {phrase!r}: update SUGGESTED"
-    manifest = (ROOT / "interaction_model" / "skill.json").read_text().lower()
+    manifest = build_models.manifest_path().read_text().lower()
     assert "delete my data" in manifest
     assert set(FROM_STRINGS) | set(FROM_REPROMPTS) | {"yes", "no", "delete my data"} == set(SUGGESTED)
 

@@ -25,3 +25,14 @@ def envelope(user_id: str = USER_A) -> RequestEnvelope:
                     "timestamp": "2026-11-24T00:00:00Z", "locale": "en-US"},
     }
     return DefaultSerializer().deserialize(json.dumps(event), RequestEnvelope)
+
+
+def owner_of_event(event: dict[str, Any]) -> str:
+    """The record key for an event: the recognised person, else the account."""
+    system = event["context"]["System"]
+    return str((system.get("person") or {}).get("personId") or system["user"]["userId"])
+
+
+def interviews(item: dict[str, Any]) -> dict[str, Any]:
+    """The unfinished interviews of a stored DynamoDB item, by device hash."""
+    return {k.removeprefix("v.interview."): v for k, v in item.items() if k.startswith("v.interview.")}

@@ -16,12 +16,12 @@ from tests.persistence.helpers import NOW, TABLE, USER_A, USER_B, envelope
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = {
-    "interview": {"v": 1, "kb": "2026-11-24.1", "events": [["a", "bladder_bowel", "no"]], "carried": []},
+    "interview": {"v": 1, "kb": "2026-11-24.1", "events": [["a", "bladder_bowel", "no"]], "carried": [],
+                  "count": 3, "ratio": 0.75},
     "rate": "slow",
     "last": {"disposition": "routine", "categories": ["nerve_compression"], "date": "2026-11-24"},
-    "count": 3,
-    "ratio": 0.75,
 }
+DEVICE = "-"  # the test envelope has no device: its interview is stored under "interview.-"
 
 
 def store(resource: Any, days: int | None = None) -> ResilientPersistence:
@@ -35,7 +35,7 @@ def raw_item(resource: Any, user_id: str) -> dict[str, Any] | None:
     return item
 
 
-def test_factory_builds_the_sdk_adapter_keyed_by_user(dynamodb: Any) -> None:
+def test_factory_builds_the_sdk_adapter_keyed_by_person_or_user(dynamodb: Any) -> None:
     adapter = adapter_from_env(dynamodb_resource=dynamodb)
     from ask_sdk_dynamodb.adapter import DynamoDbAdapter  # needs the region the fixture set
 
@@ -50,7 +50,7 @@ def test_round_trip_gives_plain_json_back(dynamodb: Any) -> None:
     s.save_attributes(envelope(), STATE)
     loaded = s.get_attributes(envelope())
     assert loaded == STATE
-    assert type(loaded["count"]) is int and type(loaded["ratio"]) is float
+    assert type(loaded["interview"]["count"]) is int and type(loaded["interview"]["ratio"]) is float
     json.dumps(loaded)  # no Decimal left anywhere
 
 
@@ -59,8 +59,8 @@ def test_ttl_is_a_top_level_epoch_number_default_30_days(dynamodb: Any) -> None:
     item = raw_item(dynamodb, USER_A)
     assert item is not None
     assert item["ttl"] == int(NOW) + 30 * 86_400  # where DynamoDB's TTL looks: not inside "attributes"
-    assert "ttl" not in item["attributes"]
-    assert item["attributes"]["count"] == Decimal(3)
+    assert item["v.interview.-"]["count"] == Decimal(3)
+    assert set(item) == {"id", "ttl", "v.rate", "t.rate", "v.last", "t.last", "v.interview.-", "t.interview.-"}
 
 
 def test_ttl_days_from_environment(dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -77,7 +77,7 @@ def test_bad_ttl_setting_falls_back_to_30(dynamodb: Any, monkeypatch: pytest.Mon
 
 
 def test_expired_but_unswept_item_is_not_returned(dynamodb: Any) -> None:
-    dynamodb.Table(TABLE).put_item(Item={"id": USER_A, "attributes": {"rate": "slow"}, "ttl": int(NOW) - 1})
+    dynamodb.Table(TABLE).put_item(Item={"id": USER_A, "v.rate": "slow", "t.rate": 1, "ttl": int(NOW) - 1})
     assert store(dynamodb).get_attributes(envelope()) == {}
 
 
@@ -86,15 +86,17 @@ def test_users_are_isolated_and_delete_removes_only_one(dynamodb: Any) -> None:
     s.save_attributes(envelope(USER_A), {"rate": "slow"})
     s.save_attributes(envelope(USER_B), {"rate": "fast"})
     assert s.get_attributes(envelope(USER_B)) == {"rate": "fast"}
+    assert s.get_attributes(envelope(USER_A)) == {"rate": "slow"}
     s.delete_attributes(envelope(USER_A))
     assert raw_item(dynamodb, USER_A) is None
     assert s.get_attributes(envelope(USER_A)) == {}
     assert s.get_attributes(envelope(USER_B)) == {"rate": "fast"}
 
 
-def test_items_written_by_the_plain_sdk_adapter_still_load(dynamodb: Any) -> None:
-    dynamodb.Table(TABLE).put_item(Item={"id": USER_A, "attributes": {"n": Decimal("2"), "x": Decimal("1.5")}})
-    assert store(dynamodb).get_attributes(envelope()) == {"n": 2, "x": 1.5}
+def test_stored_numbers_come_back_as_plain_json(dynamodb: Any) -> None:
+    dynamodb.Table(TABLE).put_item(Item={"id": USER_A, "v.last": {"n": Decimal("2"), "x": Decimal("1.5")},
+                                         "t.last": Decimal(1)})
+    assert store(dynamodb).get_attributes(envelope()) == {"last": {"n": 2, "x": 1.5}}
 
 
 def test_from_decimal_is_recursive() -> None:

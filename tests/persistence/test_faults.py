@@ -52,7 +52,7 @@ def test_throttled_get_returns_empty(stubbed: Any, caplog: pytest.LogCaptureFixt
 
 def test_throttled_save_does_not_raise(stubbed: Any, caplog: pytest.LogCaptureFixture) -> None:
     resource, stub = stubbed
-    stub.add_client_error("put_item", service_error_code="ThrottlingException",
+    stub.add_client_error("update_item", service_error_code="ThrottlingException",
                           service_message=f"value {SECRET_VALUE}", http_status_code=400)
     resilient(resource).save_attributes(envelope(), STATE)
     assert_logged_code_only(caplog, "ThrottlingException")
@@ -61,7 +61,7 @@ def test_throttled_save_does_not_raise(stubbed: Any, caplog: pytest.LogCaptureFi
 
 def test_save_does_not_mutate_the_callers_attributes(stubbed: Any) -> None:
     resource, stub = stubbed
-    stub.add_client_error("put_item", service_error_code="InternalServerError", http_status_code=500)
+    stub.add_client_error("update_item", service_error_code="InternalServerError", http_status_code=500)
     attrs = {"rate": "slow"}
     resilient(resource).save_attributes(envelope(), attrs)
     assert attrs == {"rate": "slow"}

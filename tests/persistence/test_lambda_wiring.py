@@ -50,7 +50,7 @@ def test_lambda_function_stamps_ttl_and_remembers_the_speech_rate(dynamodb: Any)
         items = _items(dynamodb)
         assert len(items) == 1
         assert int(items[0]["ttl"]) > time.time() + 29 * 86400
-        assert items[0]["attributes"]["rate"] == "slower"
+        assert items[0]["v.rate"] == "slower"
         again = lf.lambda_handler(_event("LaunchRequest", True, {}), None)
         assert again["response"]["outputSpeech"]["ssml"].startswith('<speak><prosody rate="85%">')
         deleted = lf.lambda_handler(_event("DeleteDataIntent", False, again["sessionAttributes"]), None)

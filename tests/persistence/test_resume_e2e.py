@@ -18,7 +18,7 @@ from ask_sdk_model import ResponseEnvelope
 
 from skill import build_skill, invoke
 from skill.persistence import ResilientPersistence, adapter_from_env
-from tests.persistence.helpers import TABLE
+from tests.persistence.helpers import TABLE, interviews, owner_of_event
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = {q["id"]: q for q in json.loads((ROOT / "knowledge" / "compiled.json").read_text())["questions"]}
@@ -81,12 +81,14 @@ def test_interrupted_after_two_answers_resumes_at_the_third_question(persistent_
     first, second, third = ORDER[0], ORDER[1], ORDER[2]
     talk = Conversation(persistent_skill)
     assert asks(talk.launch(), first)
+    assert asks(talk.intent("RememberMeIntent"), first)  # consent: nothing about health is kept without it
     assert asks(talk.intent("AMAZON.NoIntent"), second)
     assert asks(talk.intent("AMAZON.NoIntent"), third)
     talk.cut_off()
 
-    item = dynamodb.Table(TABLE).get_item(Key={"id": talk.base["context"]["System"]["user"]["userId"]})["Item"]
-    assert [e[1] for e in item["attributes"]["interview"]["events"]] == [first, second]
+    item = dynamodb.Table(TABLE).get_item(Key={"id": owner_of_event(talk.base)})["Item"]
+    (interview,) = interviews(item).values()
+    assert [e[1] for e in interview["events"]] == [first, second]
     assert int(item["ttl"]) > 0
 
     again = Conversation(persistent_skill)  # a new session, the same user
@@ -103,16 +105,18 @@ def test_storage_down_the_person_still_gets_answers_and_the_interview_goes_on(
     talk = Conversation(persistent_skill)
     with Stubber(dynamodb.meta.client) as down:  # every DynamoDB call of these two turns is throttled
         down.add_client_error("get_item", service_error_code="ProvisionedThroughputExceededException")
-        down.add_client_error("put_item", service_error_code="ThrottlingException")
+        down.add_client_error("update_item", service_error_code="ThrottlingException")
         assert asks(talk.launch(), ORDER[0])
-        assert asks(talk.intent("AMAZON.NoIntent"), ORDER[1])  # session attributes carry the interview
+        assert asks(talk.intent("RememberMeIntent"), ORDER[0])  # the consent's save is throttled
         down.assert_no_pending_responses()
     assert "code=ProvisionedThroughputExceededException" in caplog.text
     assert "code=ThrottlingException" in caplog.text
-    # DynamoDB is back: the next turn saves everything, including the answer given while it was down.
+    # DynamoDB is back: the next turns save everything, including the consent given while it was down.
+    assert asks(talk.intent("AMAZON.NoIntent"), ORDER[1])  # session attributes carry the interview
     assert asks(talk.intent("AMAZON.NoIntent"), ORDER[2])
     user = talk.base["context"]["System"]["user"]["userId"]
-    item = dynamodb.Table(TABLE).get_item(Key={"id": user})["Item"]
-    assert [e[1] for e in item["attributes"]["interview"]["events"]] == ORDER[:2]
-    assert user not in caplog.text
+    item = dynamodb.Table(TABLE).get_item(Key={"id": owner_of_event(talk.base)})["Item"]
+    (interview,) = interviews(item).values()
+    assert [e[1] for e in interview["events"]] == ORDER[:2]  # incl. the answer given while storage was down
+    assert user not in caplog.text and owner_of_event(talk.base) not in caplog.text
     assert all(r.levelno < logging.CRITICAL for r in caplog.records)

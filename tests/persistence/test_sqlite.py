@@ -1,4 +1,5 @@
-"""The embedded SQLite adapter: round trip, per-user isolation, TTL expiry and purge, file location."""
+"""The embedded SQLite adapter: round trip, per-owner isolation, per-field saves, TTL expiry and purge, file
+location."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from pathlib import Path
 import pytest
 from ask_sdk_core.exceptions import PersistenceException
 
+from hosting.sqlite_persistence import SqlitePersistenceAdapter, default_path
 from skill.persistence import ResilientPersistence
 from tests.persistence.helpers import NOW, USER_A, USER_B, envelope
-from tools.sqlite_persistence import SqlitePersistenceAdapter, default_path
 
-STATE = {"interview": {"v": 1, "events": [["a", "bladder_bowel", "no"]]}, "rate": "slow", "n": 2, "x": 0.5}
+STATE = {"interview": {"v": 1, "events": [["a", "bladder_bowel", "no"]], "n": 2, "x": 0.5}, "rate": "slow"}
 
 
 @pytest.fixture
@@ -44,8 +45,9 @@ def test_round_trip_and_isolation(opened: list[SqlitePersistenceAdapter]) -> Non
     got = db.get_attributes(envelope(USER_A))
     assert {k: v for k, v in got.items() if k != "ttl"} == STATE
     assert db.get_attributes(envelope(USER_B))["rate"] == "fast"
-    db.save_attributes(envelope(USER_A), {"rate": "normal"})  # overwrite, not merge
-    assert "interview" not in db.get_attributes(envelope(USER_A))
+    db.save_attributes(envelope(USER_A), {"rate": "normal"})  # per field: the interview stays
+    assert db.get_attributes(envelope(USER_A))["interview"] == STATE["interview"]
+    assert db.get_attributes(envelope(USER_A))["rate"] == "normal"
     db.delete_attributes(envelope(USER_A))
     assert db.get_attributes(envelope(USER_A)) == {}
     assert db.get_attributes(envelope(USER_B))["rate"] == "fast"
@@ -64,7 +66,7 @@ def test_ttl_from_the_wrapper_is_the_expiry_and_expired_rows_vanish(opened: list
     assert store.get_attributes(envelope(USER_A)) == {}
     assert db.count() == 1  # not yet swept...
     store.save_attributes(envelope(USER_B), {"rate": "fast"})
-    assert db.count() == 1  # ...purged on the next save: only B's row is left
+    assert db.count() == 1  # ...purged on the next save: only B's rows are left
 
 
 def test_default_ttl_without_wrapper(monkeypatch: pytest.MonkeyPatch, opened: list[SqlitePersistenceAdapter]) -> None:

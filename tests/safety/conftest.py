@@ -3,9 +3,7 @@ conversation runner over the simulator (tools/simulator.py) that keeps every req
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,12 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def safety_eval() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("safety_eval", ROOT / "benchmarks" / "safety_eval.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    from benchmarks import safety_eval
+
+    return safety_eval
 
 
 @pytest.fixture(scope="session")

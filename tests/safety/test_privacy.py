@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
+from hosting.sqlite_persistence import SqlitePersistenceAdapter
 from skill.persistence import ResilientPersistence, adapter_from_env
 from tests.persistence.helpers import TABLE
-from tools.sqlite_persistence import SqlitePersistenceAdapter
 from triage.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,27 +39,36 @@ PRODUCT_LOGGERS = ["skill", "triage", "tools", "lambda_function", "ask_sdk_core"
 LIBRARY_LOGGERS = ["", "botocore", "boto3", "urllib3", "s3transfer"]  # "" = root
 
 # Conversations, one Alexa user each (user ids differ so every stored record is checked).
+# People who said "remember me" may have health fields stored; nobody else may (issue 12: consent before memory).
 SCRIPTS: dict[str, list[str]] = {
     "stenosis_full_path": [
-        "open back numbness helper", "no", "no", "no", "no", "no", "no", "no", "two months", "no", "my legs", "yes",
-        "no", "no", "no", "no", "yes", "yes", "what is spinal stenosis", "no"],
+        "open back numbness helper", "remember me", "no", "no", "no", "no", "no", "no", "no", "two months", "no",
+        "my legs", "yes", "no", "no", "no", "no", "yes", "yes", "what is spinal stenosis", "no"],
     "volunteered_and_unknowns": [
         "open back numbness helper", "I have a rash on my back", "I don't know", "I'm not sure", "no", "no", "no",
         "I have diabetes", "about three weeks", "no", "hands and feet", "I'm not sure", "no", "no", "yes",
         "what is shingles", "speak slower", "what is peripheral neuropathy", "stop"],
     "emergency_volunteered": ["open back numbness helper", "no", "no", "I wet myself", "yes", "no"],
     "temporary_then_last_time": [
-        "open back numbness helper", "no", "no", "no", "no", "no", "no", "no", "a few hours", "yes",
+        "open back numbness helper", "remember me", "no", "no", "no", "no", "no", "no", "no", "a few hours", "yes",
         "sleeping in an awkward position", "no", "no", "open back numbness helper", "what did you tell me last time",
         "stop"],
     "stopped_midway_then_resumed_then_stopped": [
-        "open back numbness helper", "no", "no", "no", "I fell off a ladder", "go back", "start over", "stop",
-        "open back numbness helper", "yes", "no", "speak faster", "six weeks", "stop"],
-    "unfinished_left_stored": ["open back numbness helper", "no", "no", "no", "no", "no", "no", "no", "five days",
-                               "stop"],
-    "deleted": ["open back numbness helper", "no", "delete my data", "yes", "stop"],
+        "open back numbness helper", "remember me", "no", "no", "no", "I fell off a ladder", "go back",
+        "start over", "stop", "open back numbness helper", "yes", "no", "speak faster", "six weeks", "stop"],
+    "unfinished_left_stored": ["open back numbness helper", "remember me", "no", "no", "no", "no", "no", "no", "no",
+                               "five days", "stop"],
+    "deleted": ["open back numbness helper", "remember me", "no", "delete my data", "yes", "stop"],
+    "declined_memory": [
+        "open back numbness helper", "no", "no", "no", "no", "no", "no", "no", "a few hours", "yes",
+        "sleeping in an awkward position", "no", "no", "no"],
+    "never_asked_unfinished": ["open back numbness helper", "no", "no", "no", "no", "five days", "stop"],
 }
-EXPECT_STORED = {"interview", "rate", "last"}  # across all records, each kind appears at least once
+CONSENTING = {"stenosis_full_path", "temporary_then_last_time", "stopped_midway_then_resumed_then_stopped",
+              "unfinished_left_stored"}
+STORING = CONSENTING | {"volunteered_and_unknowns", "declined_memory"}  # rate / consent only for the last two
+EXPECT_STORED = {"interview", "rate", "last", "consent"}  # across all records, each kind appears at least once
+HEALTH = {"interview", "last"}
 
 
 def _user(name: str) -> str:
@@ -138,6 +147,8 @@ def _check_codes_only(record: dict[str, Any]) -> set[str]:
         assert all(f in KB.findings and KB.findings[f].red_flag for f in state.get("carried", [])), state
     if "rate" in record:
         assert record["rate"] in ("slower", "faster"), record
+    if "consent" in record:
+        assert isinstance(record["consent"], bool), record
     if "last" in record:
         last = record["last"]
         assert set(last) == {"disposition", "categories", "date"}, last
@@ -165,15 +176,36 @@ def test_no_personal_data_in_logs_or_sqlite_records(run_scripted, caplog, tmp_pa
         store.close()
     assert _leaks(caplog.records, secrets) == []
     with contextlib.closing(sqlite3.connect(tmp_path / "skill.sqlite3")) as db:
-        rows = db.execute("SELECT user_id, body, expires FROM attributes").fetchall()
+        rows = db.execute("SELECT owner, field, value, stamp, expires FROM fields").fetchall()
     users = {_user(name) for name in SCRIPTS}
+    records: dict[str, dict[str, Any]] = {}
+    for owner, field, value, stamp, expires in rows:
+        assert owner in users and isinstance(expires, int) and expires > 0 and isinstance(stamp, int)
+        if value is not None:  # None: a removed field's stamp
+            records.setdefault(owner, {})[_kind(field)] = json.loads(value)
     kinds: set[str] = set()
-    for user_id, body, expires in rows:
-        assert user_id in users and isinstance(expires, int) and expires > 0
-        kinds |= _check_codes_only(json.loads(body))
+    for owner, record in records.items():
+        kinds |= _check_codes_only(record)
+        _check_consent(owner, record)
     assert kinds == EXPECT_STORED, kinds
     assert _user("deleted") not in {r[0] for r in rows}, "delete my data leaves nothing"
-    assert len(rows) == len(SCRIPTS) - 1
+    assert set(records) == {_user(name) for name in STORING}
+
+
+def _kind(field: str) -> str:
+    """A stored field's kind: ``interview.<device hash>`` is an interview."""
+    kind = field.split(".", 1)[0]
+    assert field == kind or (kind == "interview" and re.fullmatch(r"interview\.([0-9a-f]{16}|-)", field)), field
+    return kind
+
+
+def _check_consent(user_id: str, record: dict[str, Any]) -> None:
+    """No health field for anyone who did not say yes to being remembered."""
+    name = next(n for n in SCRIPTS if _user(n) == user_id)
+    if name not in CONSENTING:
+        assert not HEALTH & set(record), f"{name}: health stored without consent: {sorted(record)}"
+    if name == "declined_memory":
+        assert record == {"consent": False}, record
 
 
 def _items(resource: Any) -> list[dict[str, Any]]:
@@ -186,13 +218,17 @@ def _check_items(items: list[dict[str, Any]], require_ttl: bool = True) -> None:
     users = {_user(name) for name in SCRIPTS}
     kinds: set[str] = set()
     for item in items:
-        assert set(item) <= {"id", "attributes", "ttl"} and item["id"] in users, item
+        assert item["id"] in users, item
+        assert all(k in ("id", "ttl") or k.startswith(("v.", "t.")) for k in item), item
+        assert all(isinstance(v, int) for k, v in item.items() if k.startswith("t.")), item
         if require_ttl:
             assert isinstance(item.get("ttl"), int) and item["ttl"] > 0, f"no TTL on the stored record: {item}"
-        kinds |= _check_codes_only(item["attributes"])
+        record = {_kind(k[2:]): v for k, v in item.items() if k.startswith("v.")}
+        kinds |= _check_codes_only(record)
+        _check_consent(item["id"], record)
     assert kinds == EXPECT_STORED, kinds
     assert _user("deleted") not in {i["id"] for i in items}
-    assert len(items) == len(SCRIPTS) - 1
+    assert {i["id"] for i in items} == {_user(name) for name in STORING}
 
 
 def test_no_personal_data_in_product_logs_or_dynamodb_records(run_scripted, caplog, dynamodb):

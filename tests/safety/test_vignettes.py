@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.checkout import child_env
 from triage.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,7 +113,7 @@ def test_the_evaluation_detects_under_triage(safety_eval):
 
 def test_report_script_prints_the_figures_and_the_reference():
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "safety_eval.py")], capture_output=True,
-                          text=True, timeout=120, cwd=ROOT, check=False)
+                          text=True, timeout=120, cwd=ROOT, env=child_env(), check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     for label in ("emergency recall", "immediate recall", "exact-disposition accuracy", "under-triage",
                   "over-triage", "top-category accuracy", "Semigran et al., BMJ 2015", "57%", "80%"):

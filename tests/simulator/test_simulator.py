@@ -15,6 +15,7 @@ import pytest
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import IntentRequest, LaunchRequest, RequestEnvelope, SessionEndedRequest
 
+from tests.checkout import child_env
 from tools import simulator as sim
 from tools.nlu import LocalNlu
 
@@ -214,6 +215,7 @@ def test_subprocess_reads_stdin_and_exits_zero(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=child_env(),
         timeout=60,
         check=False,
     )
@@ -254,8 +256,8 @@ def test_yes_to_the_first_question_is_an_emergency(locale: str, number: str) -> 
 def webservice_url() -> Iterator[str]:
     from werkzeug.serving import make_server
 
+    from hosting.webservice import create_app
     from skill import build_skill  # lambda/ is on pytest's pythonpath
-    from tools.webservice import create_app
 
     server = make_server("127.0.0.1", 0, create_app(build_skill(), verify=False))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -281,11 +283,11 @@ def test_unreachable_url_is_a_skill_problem_not_a_crash() -> None:
 
 @pytest.mark.usefixtures("real_skill_handles_answers")
 def test_default_persistence_keeps_the_user_across_runs(tmp_path: Path) -> None:
-    from tools.sqlite_persistence import SqlitePersistenceAdapter
+    from hosting.sqlite_persistence import SqlitePersistenceAdapter
 
     db = tmp_path / "skill.sqlite3"
     out = io.StringIO()
-    script = io.StringIO("open back numbness helper\nyes\n")
+    script = io.StringIO("open back numbness helper\nremember me\nyes\n")
     assert sim.main(["--db", str(db), "--user-id", "amzn1.ask.account.PERSIST"], stdin=script, stdout=out) == 0
     store = SqlitePersistenceAdapter(db)
     try:

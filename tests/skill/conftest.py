@@ -172,3 +172,20 @@ def conversation(skill):
     def make(locale: str = "en-US", **kwargs: Any) -> Conversation:
         return Conversation(skill=skill, locale=locale, **kwargs)
     return make
+
+
+@pytest.fixture
+def store(tmp_path):
+    """The embedded SQLite store the simulator and the webservice use, in a temporary file."""
+    from hosting.sqlite_persistence import SqlitePersistenceAdapter
+
+    adapter = SqlitePersistenceAdapter(path=tmp_path / "skill.sqlite3")
+    yield adapter
+    adapter.close()
+
+
+@pytest.fixture
+def talk(store):
+    """Conversations of one user with a skill that remembers (a new Conversation = a new session)."""
+    skill = build_skill(persistence_adapter=store)
+    return lambda: Conversation(skill=skill)

@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-from skill import build_skill
-from tools.sqlite_persistence import SqlitePersistenceAdapter
 from triage import engine
 from triage.knowledge import load_knowledge
 
@@ -27,22 +25,10 @@ def heard(conv: Conversation) -> tuple[str, ...]:
     return engine.red_flags_heard(engine.check_state(conv.attributes["interview"], KB), KB)
 
 
-@pytest.fixture
-def store(tmp_path):
-    adapter = SqlitePersistenceAdapter(path=tmp_path / "skill.sqlite3")
-    yield adapter
-    adapter.close()
-
-
-@pytest.fixture
-def talk(store):
-    skill = build_skill(persistence_adapter=store)
-    return lambda: Conversation(skill=skill)
-
-
 def _interrupted(talk: Any) -> None:
     first = talk()
     first.launch()
+    first.intent("RememberMeIntent")
     first.no()
     first.no()
     first.session_ended("EXCEEDED_MAX_REPROMPTS")
@@ -77,6 +63,7 @@ def test_a_red_flag_said_instead_of_answering_the_resume_offer_is_kept(talk):
 def test_declining_a_stored_interview_keeps_its_red_flags(talk):
     first = talk()
     first.launch()
+    first.intent("RememberMeIntent")
     first.intent("VolunteerSymptomIntent", {"symptom": {"value": "my leg gave way", "id": "weakness_walking_balance"}})
     assert "bladder or bowels" in first.turns[-1].speech  # unfinished: the one question that could raise it
     first.session_ended("EXCEEDED_MAX_REPROMPTS")
@@ -90,13 +77,14 @@ def test_declining_a_stored_interview_keeps_its_red_flags(talk):
 def test_a_stored_interview_of_older_knowledge_is_reduced_to_its_red_flags(talk, tmp_path):
     first = talk()
     first.launch()
+    first.intent("RememberMeIntent")
     first.intent("VolunteerSymptomIntent", {"symptom": {"value": "my leg gave way", "id": "weakness_walking_balance"}})
     first.session_ended()
     with closing(sqlite3.connect(tmp_path / "skill.sqlite3")) as db, db:
-        (raw,) = db.execute("SELECT body FROM attributes").fetchone()
-        record = json.loads(raw)
-        record["interview"]["kb"] = "2020-01-01.0"
-        db.execute("UPDATE attributes SET body = ?", (json.dumps(record),))
+        (raw,) = db.execute("SELECT value FROM fields WHERE field LIKE 'interview.%'").fetchone()
+        interview = json.loads(raw)
+        interview["kb"] = "2020-01-01.0"
+        db.execute("UPDATE fields SET value = ? WHERE field LIKE 'interview.%'", (json.dumps(interview),))
     conv = talk()
     turn = conv.launch()
     assert turn.speech.startswith("My questions have changed since we last spoke")

@@ -142,10 +142,19 @@ def test_questions_back_explain_why_and_how_many(conversation):
 
 
 @pytest.mark.parametrize("intent", ["WhatToDoIntent", "WhereToGoIntent", "PrivacyQuestionIntent",
-                                    "ExplainCauseIntent", "ReportNumbnessIntent"])
-def test_a_one_shot_starts_with_the_welcome_and_disclaimer_before_the_first_question(conversation, intent):
-    slots = {"cause": {"value": "sciatica", "id": "herniated_disc"}} if intent == "ExplainCauseIntent" else None
-    turn = conversation("en-AU").intent(intent, slots)
+                                    "ExplainCauseIntent", "IsItCauseIntent"])
+def test_a_one_shot_question_back_starts_with_the_disclaimer_and_offers_the_questions(conversation, intent):
+    slots = {"cause": {"value": "sciatica", "id": "herniated_disc"}} if "Cause" in intent else None
+    conv = conversation("en-AU")
+    turn = conv.intent(intent, slots)
+    assert turn.speech.startswith("Back Numbness Helper gives information, not a diagnosis.")
+    assert conv.attributes["pending"] == "start" and not turn.ended
+    assert not conv.attributes.get("interview", {}).get("events")
+    assert FIRST.text in conv.yes().speech
+
+
+def test_a_one_shot_complaint_starts_with_the_welcome_and_the_first_question(conversation):
+    turn = conversation("en-AU").intent("ReportNumbnessIntent")
     assert turn.speech.startswith("Welcome to Back Numbness Helper.")
     assert "not a diagnosis" in turn.speech and "call 000" in turn.speech
     assert FIRST.text in turn.speech and not turn.ended

@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from flask.testing import FlaskClient
 
-from tools import alexa_verifier as av
-from tools.webservice import create_app
+from hosting import alexa_verifier as av
+from hosting.webservice import create_app
 
 CERT_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-test.pem"
 SKILL_ID = "amzn1.ask.skill.test-0000"
@@ -230,8 +230,8 @@ MakeHarness = Callable[..., Harness]
 @pytest.fixture
 def memory_db(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
     """create_app()'s default SQLite persistence, in memory, closed after the test."""
-    from tools import webservice
-    from tools.sqlite_persistence import SqlitePersistenceAdapter
+    from hosting import webservice
+    from hosting.sqlite_persistence import SqlitePersistenceAdapter
 
     made: list[Any] = []
 

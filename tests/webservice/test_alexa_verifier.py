@@ -12,7 +12,7 @@ import pytest
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
-from tools import alexa_verifier as av
+from hosting import alexa_verifier as av
 
 
 @pytest.mark.parametrize(

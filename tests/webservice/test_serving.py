@@ -4,7 +4,6 @@ on the app factory (127.0.0.1, a free port, verification off via the flag / env 
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -15,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.webservice import parse_args
+from hosting.webservice import parse_args
+from tests.checkout import child_env
 
 ROOT = Path(__file__).resolve().parents[2]
 LAUNCH = {
@@ -57,13 +57,13 @@ def _post(url: str, deadline: float) -> tuple[int, bytes]:
 @pytest.mark.parametrize("how", ["cli", "waitress-serve"])
 def test_production_start_commands_answer_a_launch(how, tmp_path):
     port = _free_port()
-    env = {**os.environ, "ALEXA_VERIFY": "0", "SKILL_DB_PATH": str(tmp_path / "skill.sqlite3")}
+    env = {**child_env(), "ALEXA_VERIFY": "0", "SKILL_DB_PATH": str(tmp_path / "skill.sqlite3")}
     env.pop("SKILL_ID", None)
     bindir = Path(sys.executable).parent
     cmd = {
-        "cli": [sys.executable, "-m", "tools.webservice", "--serve", "waitress", "--port", str(port), "--no-verify"],
+        "cli": [sys.executable, "-m", "hosting.webservice", "--serve", "waitress", "--port", str(port), "--no-verify"],
         "waitress-serve": [str(bindir / "waitress-serve"), "--listen", f"127.0.0.1:{port}", "--call",
-                           "tools.webservice:create_app"],
+                           "hosting.webservice:create_app"],
     }[how]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

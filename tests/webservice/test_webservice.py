@@ -12,7 +12,7 @@ from ask_sdk_model import ResponseEnvelope
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tools.webservice import UNVERIFIED_BANNER, create_app
+from hosting.webservice import UNVERIFIED_BANNER, create_app
 
 
 def _refused(resp, harness) -> None:  # type: ignore[no-untyped-def]

@@ -59,28 +59,23 @@ def answer(handler_input: HandlerInput, value: str) -> Response:
     return respond(handler_input, new_state, ack(t, len(new_state["events"])))
 
 
-class YesHandler(AbstractRequestHandler):
+class YesNoHandler(AbstractRequestHandler):
+    """Yes and No: the answer to the open offer (skill.offers.OFFERS) if one is open, else to the open question."""
+
+    def __init__(self, yes: bool) -> None:
+        self.yes = yes
+        self.intent = "AMAZON.YesIntent" if yes else "AMAZON.NoIntent"
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("AMAZON.YesIntent")(handler_input))
+        return bool(is_intent_name(self.intent)(handler_input))
 
     @opens_properly
     def handle(self, handler_input: HandlerInput) -> Response:
         offer = Turn.of(handler_input).offer
         if offer is not None:
-            return OFFERS[offer].yes(handler_input)
-        return answer(handler_input, YES)
-
-
-class NoHandler(AbstractRequestHandler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("AMAZON.NoIntent")(handler_input))
-
-    @opens_properly
-    def handle(self, handler_input: HandlerInput) -> Response:
-        offer = Turn.of(handler_input).offer
-        if offer is not None:
-            return OFFERS[offer].no(handler_input)
-        return answer(handler_input, NO)
+            spec = OFFERS[offer]
+            return spec.yes(handler_input) if self.yes else spec.no(handler_input)
+        return answer(handler_input, YES if self.yes else NO)
 
 
 class DontKnowHandler(AbstractRequestHandler):

@@ -6,6 +6,7 @@ Nothing here ever logs a slot value, an answer, an id or the envelope: event nam
 from __future__ import annotations
 
 import logging
+import traceback
 
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
@@ -19,6 +20,24 @@ from skill.speech import Speech
 from skill.turn import Turn
 
 log = logging.getLogger(__name__)
+
+# Top-level packages and modules of the project's own code (lambda/): where an error is reported.
+OWN_CODE = frozenset({"skill", "triage", "lambda_function"})
+
+
+def error_location(exception: BaseException) -> tuple[str, str | None]:
+    """Where an exception happened, as ``module:line`` only (never its message or any value, which can carry what
+    the person said): the innermost frame of the project's own code, and the innermost frame of all when that is
+    elsewhere (a library the code called), else None. "unknown" when the traceback has no frame at all."""
+    own = innermost = None
+    for frame, line in traceback.walk_tb(exception.__traceback__):
+        module = str(frame.f_globals.get("__name__", "?"))
+        innermost = f"{module}:{line}"
+        if module.partition(".")[0] in OWN_CODE:
+            own = innermost
+    if own is None:
+        return innermost or "unknown", None
+    return own, None if innermost == own else innermost
 
 
 class SessionEndedHandler(AbstractRequestHandler):
@@ -61,13 +80,18 @@ class UnknownRequestHandler(AbstractRequestHandler):
 
 
 class CatchAllExceptionHandler(AbstractExceptionHandler):
-    """Always answers with safe words (with the emergency advice if a red flag was heard), never a trace."""
+    """Always answers with safe words (with the emergency advice if a red flag was heard), never a trace. Logs the
+    exception's type and where it happened (module and line), never its message."""
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
         return True
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
-        log.error("skill.error code=%s", type(exception).__name__)
+        where, raised_in = error_location(exception)
+        if raised_in:
+            log.error("skill.error code=%s where=%s raised_in=%s", type(exception).__name__, where, raised_in)
+        else:
+            log.error("skill.error code=%s where=%s", type(exception).__name__, where)
         t = st.strings(handler_input)
         try:
             action = red_flag_action(Turn.of(handler_input))

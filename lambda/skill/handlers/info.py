@@ -9,7 +9,7 @@ from ask_sdk_model import Response
 
 from skill import state as st
 from skill.conversation import signs_card
-from skill.offers import OFFERS, continue_after, warning_signs
+from skill.offers import OFFERS, after_information, warning_signs
 from skill.slots import resolved_id
 from skill.speech import Speech
 from skill.turn import Offer, Turn
@@ -29,8 +29,8 @@ class ExplainCauseHandler(AbstractRequestHandler):
         elif cause_id in {c.id for c in kb.categories}:
             spoken = kb.category(cause_id).spoken
         else:
-            return continue_after(handler_input, Speech(t).say("cause_unknown"), info=True)
-        return continue_after(handler_input, Speech(t).text(spoken), info=True)
+            return after_information(handler_input, Speech(t).say("cause_unknown"))
+        return after_information(handler_input, Speech(t).text(spoken))
 
 
 class HearAboutCauseHandler(AbstractRequestHandler):
@@ -48,8 +48,8 @@ class HearAboutCauseHandler(AbstractRequestHandler):
         if isinstance(step, Result) and step.evidence:
             top = step.categories[0]
             spoken = kb.causes[top.causes[0]].spoken if top.causes else kb.category(top.id).spoken
-            return continue_after(handler_input, Speech(t).say("cause_top").text(spoken), info=True)
-        return continue_after(handler_input, Speech(t).say("cause_prompt"), info=True)
+            return after_information(handler_input, Speech(t).say("cause_top").text(spoken))
+        return after_information(handler_input, Speech(t).say("cause_prompt"))
 
 
 class WarningSignsHandler(AbstractRequestHandler):
@@ -68,7 +68,7 @@ class WhenToSeeDoctorHandler(AbstractRequestHandler):
         t = st.strings(handler_input)
         handler_input.response_builder.set_card(signs_card(t, st.kb()))
         speech = Speech(t).say("warning_signs").say("warning_signs_prompt")
-        return continue_after(handler_input, speech, info=True)
+        return after_information(handler_input, speech)
 
 
 class LastResultHandler(AbstractRequestHandler):
@@ -78,9 +78,12 @@ class LastResultHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         t = st.strings(handler_input)
         kb = st.kb()
-        last = st.session(handler_input).get("last_stored")
+        turn = Turn.of(handler_input)
+        if turn.persists and turn.consent is not True:
+            return after_information(handler_input, Speech(t).say("memory_off"), always=True)
+        last = turn.attrs.get("last_stored")
         disposition = kb.dispositions.get(last.get("disposition", "")) if isinstance(last, dict) else None
         if disposition is None or not isinstance(last, dict):
-            return continue_after(handler_input, Speech(t).say("last_none"), info=True)
+            return after_information(handler_input, Speech(t).say("last_none"), always=True)
         speech = Speech(t).say("last_result", date=str(last.get("date", "")), headline=disposition.headline)
-        return continue_after(handler_input, speech, info=True)
+        return after_information(handler_input, speech, always=True)

@@ -26,6 +26,7 @@ def launch(handler_input: HandlerInput) -> Response:
     again inside a session starts afresh but, like start over, keeps every red flag heard."""
     turn = Turn.of(handler_input)
     t = turn.t
+    turn.welcomed = True
     if turn.attrs.get("stored") and not turn.state["events"] and not turn.red_flags:
         turn.offer = Offer.RESUME
         return finish(handler_input, Speech(t).say("welcome_back").say("resume_question"),

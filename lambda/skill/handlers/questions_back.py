@@ -9,7 +9,8 @@ from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill.conversation import ask, red_flag_action
-from skill.offers import continue_after, holding
+from skill.offers import after_information, continue_after, holding
+from skill.persistence import ttl_days_from_env
 from skill.slots import resolved_id
 from skill.speech import Speech, fill
 from skill.turn import Turn
@@ -80,8 +81,8 @@ class IsItCauseHandler(AbstractRequestHandler):
         if isinstance(step, Result) and category in names:
             likely = {c.id for c in step.categories if c.score > 0}
             key = "is_it_likely" if category in likely else "is_it_unlikely"
-            return continue_after(handler_input, Speech(t).say(key, category=names[category]), info=True)
-        return continue_after(handler_input, Speech(t).say("is_it_later"), info=True)
+            return after_information(handler_input, Speech(t).say(key, category=names[category]))
+        return after_information(handler_input, Speech(t).say("is_it_later"))
 
 
 def _advice(turn: Turn, pending_key: str) -> Speech:
@@ -103,7 +104,7 @@ class WhereToGoHandler(AbstractRequestHandler):
         return bool(is_intent_name("WhereToGoIntent")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return continue_after(handler_input, _advice(Turn.of(handler_input), "where_pending"), info=True)
+        return after_information(handler_input, _advice(Turn.of(handler_input), "where_pending"))
 
 
 class WhatToDoHandler(AbstractRequestHandler):
@@ -111,7 +112,7 @@ class WhatToDoHandler(AbstractRequestHandler):
         return bool(is_intent_name("WhatToDoIntent")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return continue_after(handler_input, _advice(Turn.of(handler_input), "what_pending"), info=True)
+        return after_information(handler_input, _advice(Turn.of(handler_input), "what_pending"))
 
 
 class PrivacyQuestionHandler(AbstractRequestHandler):
@@ -119,4 +120,5 @@ class PrivacyQuestionHandler(AbstractRequestHandler):
         return bool(is_intent_name("PrivacyQuestionIntent")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return continue_after(handler_input, Speech(Turn.of(handler_input).t).say("privacy"), info=True)
+        speech = Speech(Turn.of(handler_input).t).say("privacy", days=str(ttl_days_from_env()))
+        return after_information(handler_input, speech)

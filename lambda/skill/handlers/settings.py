@@ -8,7 +8,8 @@ from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill import state as st
-from skill.offers import continue_after
+from skill.offers import after_information, continue_after
+from skill.persistence import ttl_days_from_env
 from skill.slots import resolved_id
 from skill.speech import Speech
 from skill.turn import Offer, Turn
@@ -27,8 +28,8 @@ class SpeechRateHandler(AbstractRequestHandler):
         elif rate == "normal":
             attrs.pop("rate", None)
         else:
-            return continue_after(handler_input, Speech(t).say("rate_unknown"), info=True)
-        return continue_after(handler_input, Speech(t).say(f"rate_{rate}"), info=True)
+            return after_information(handler_input, Speech(t).say("rate_unknown"))
+        return after_information(handler_input, Speech(t).say(f"rate_{rate}"))
 
 
 class DeleteDataHandler(AbstractRequestHandler):
@@ -39,3 +40,32 @@ class DeleteDataHandler(AbstractRequestHandler):
         turn = Turn.of(handler_input)
         turn.offer = Offer.DELETE
         return continue_after(handler_input, Speech(turn.t))
+
+
+class RememberMeHandler(AbstractRequestHandler):
+    """"Remember me": consent to keep answers and the last result between sessions (as codes, with a TTL)."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("RememberMeIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.attrs["consent"] = True
+        turn.attrs.pop("no_store", None)
+        return after_information(handler_input, Speech(turn.t).say("remember_on", days=str(ttl_days_from_env())))
+
+
+class StopRememberingHandler(AbstractRequestHandler):
+    """"Stop remembering me": withdraw consent; what was kept about health is dropped from the record."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("StopRememberingIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.attrs["consent"] = False
+        for key in ("stored", "last_stored"):
+            turn.attrs.pop(key, None)
+        if turn.offer in (Offer.RESUME, Offer.REMEMBER):
+            turn.offer = None
+        return after_information(handler_input, Speech(turn.t).say("remember_off"))

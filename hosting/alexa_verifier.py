@@ -36,6 +36,7 @@ from __future__ import annotations
 import base64
 import binascii
 import importlib
+import json
 import posixpath
 import re
 import sys
@@ -74,7 +75,7 @@ def _ensure_certvalidator_importable() -> None:
 
 
 def _fail_closed_certvalidator() -> dict[str, types.ModuleType]:
-    errors = types.ModuleType("certvalidator.errors", "Fail-closed stand-in (see tools.alexa_verifier).")
+    errors = types.ModuleType("certvalidator.errors", "Fail-closed stand-in (see hosting.alexa_verifier).")
 
     class PathError(Exception):
         pass
@@ -88,7 +89,7 @@ def _fail_closed_certvalidator() -> dict[str, types.ModuleType]:
 
     errors.PathError = PathError  # type: ignore[attr-defined]
     errors.ValidationError = ValidationError  # type: ignore[attr-defined]
-    package = types.ModuleType("certvalidator", "Fail-closed stand-in (see tools.alexa_verifier).")
+    package = types.ModuleType("certvalidator", "Fail-closed stand-in (see hosting.alexa_verifier).")
     package.CertificateValidator = CertificateValidator  # type: ignore[attr-defined]
     package.errors = errors  # type: ignore[attr-defined]
     package.ValidationError = ValidationError  # type: ignore[attr-defined]
@@ -310,21 +311,49 @@ class TimestampVerifier(AbstractVerifier):
         self._clock = clock
 
     def verify(self, headers: Mapping[str, Any], serialized_request_env: str, deserialized_request_env: Any) -> None:
-        request = getattr(deserialized_request_env, "request", None)
-        stamp = getattr(request, "timestamp", None)
+        if deserialized_request_env is None:  # a request type the SDK does not know: read the raw JSON
+            request_type, stamp = _raw_timestamp(serialized_request_env)
+        else:
+            request = getattr(deserialized_request_env, "request", None)
+            request_type, stamp = getattr(request, "object_type", None), getattr(request, "timestamp", None)
         if not isinstance(stamp, datetime) or stamp.utcoffset() is None:
             raise VerificationException("request timestamp is missing or has no time zone")
         age = abs(self._clock() - stamp)
-        is_event = getattr(request, "object_type", None) in SKILL_EVENT_TYPES
+        is_event = request_type in SKILL_EVENT_TYPES
         limit = SKILL_EVENT_TOLERANCE if is_event else NORMAL_TOLERANCE
         if age > limit:
             raise VerificationException("request timestamp is outside the tolerance")
+
+
+def _raw(serialized_request_env: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(serialized_request_env)
+    except (TypeError, ValueError, RecursionError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _raw_timestamp(serialized_request_env: str) -> tuple[Any, datetime | None]:
+    request = _raw(serialized_request_env).get("request")
+    request = request if isinstance(request, dict) else {}
+    stamp = request.get("timestamp")
+    try:
+        parsed = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+    except ValueError:
+        parsed = None
+    return request.get("type"), parsed
 
 
 def _dig(obj: Any, *names: str) -> Any:
     for name in names:
         obj = getattr(obj, name, None)
     return obj
+
+
+def _dig_raw(doc: Any, *names: str) -> Any:
+    for name in names:
+        doc = doc.get(name) if isinstance(doc, dict) else None
+    return doc
 
 
 class SkillIdVerifier(AbstractVerifier):
@@ -335,10 +364,15 @@ class SkillIdVerifier(AbstractVerifier):
 
     def verify(self, headers: Mapping[str, Any], serialized_request_env: str, deserialized_request_env: Any) -> None:
         env = deserialized_request_env
-        ids = [
-            _dig(env, "context", "system", "application", "application_id"),
-            _dig(env, "session", "application", "application_id"),
-        ]
+        if env is None:  # a request type the SDK does not know: read the raw JSON
+            doc = _raw(serialized_request_env)
+            ids = [_dig_raw(doc, "context", "System", "application", "applicationId"),
+                   _dig_raw(doc, "session", "application", "applicationId")]
+        else:
+            ids = [
+                _dig(env, "context", "system", "application", "application_id"),
+                _dig(env, "session", "application", "application_id"),
+            ]
         present = [i for i in ids if i is not None]
         if not present or any(i != self._skill_id for i in present):
             raise VerificationException("application id does not match SKILL_ID")
