@@ -63,6 +63,27 @@ def load_source(path: Path = SOURCE) -> dict[str, Any]:
     return dict(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
+_GROUP = re.compile(r"\(([^()\[\]]*)\)|\[([^()\[\]]*)\]")
+
+
+def expand(sample: str) -> list[str]:
+    """A compact sample as the plain samples Alexa needs: "(a|b)" picks one, "[a|b]" picks one or none.
+
+    "(yes|yeah) [I have|I do]" -> "yes", "yes I have", "yes I do", "yeah", ... Groups do not nest. Alexa's
+    samples are plain text, so the source is written compactly and the generated models hold every form."""
+    match = _GROUP.search(sample)
+    if match is None:
+        return [" ".join(sample.split())]
+    choices = (match.group(1) if match.group(1) is not None else match.group(2)).split("|")
+    if match.group(2) is not None:
+        choices.append("")
+    head, tail = sample[: match.start()], sample[match.end() :]
+    out: list[str] = []
+    for choice in choices:
+        out.extend(expand(head + choice.strip() + tail))
+    return list(dict.fromkeys(s for s in out if s))
+
+
 def model_path(locale: str, package: Path = PACKAGE_DIR) -> Path:
     """Where the interaction model of one locale is generated (the ASK CLI v2 layout)."""
     return package / "interactionModels" / "custom" / f"{locale}.json"
@@ -75,26 +96,29 @@ def manifest_path(package: Path = PACKAGE_DIR) -> Path:
 def _slot_type(name: str, values: dict[str, list[str]], extra: dict[str, list[str]]) -> dict[str, Any]:
     out = []
     for value_id, synonyms in values.items():
-        words = [*synonyms, *extra.get(value_id, [])]
+        words = list(dict.fromkeys(w for s in [*synonyms, *extra.get(value_id, [])] for w in expand(s)))
         out.append({"id": value_id, "name": {"value": words[0], "synonyms": words[1:]}})
     return {"name": name, "values": out}
 
 
 def build_model(src: dict[str, Any], locale: str) -> dict[str, Any]:
     extra = src.get("locale_synonyms", {}).get(locale) or {}
+    extra_samples = src.get("locale_samples", {}).get(locale) or {}
     intents = []
     for name, spec in src["intents"].items():
         spec = spec or {}
-        intent: dict[str, Any] = {"name": name, "samples": list(spec.get("samples", []))}
+        compact = [*spec.get("samples", []), *extra_samples.get(name, [])]
+        samples = list(dict.fromkeys(s for c in compact for s in expand(c)))
+        intent: dict[str, Any] = {"name": name, "samples": samples}
         if spec.get("slots"):
             intent["slots"] = [{"name": s, "type": t} for s, t in spec["slots"].items()]
         intents.append(intent)
     types = [_slot_type(n, v, extra.get(n, {})) for n, v in src["slot_types"].items()]
-    return {
-        "interactionModel": {
-            "languageModel": {"invocationName": src["invocation"], "intents": intents, "types": types}
-        }
-    }
+    language_model: dict[str, Any] = {"invocationName": src["invocation"]}
+    if src.get("model_configuration"):
+        language_model["modelConfiguration"] = src["model_configuration"]
+    language_model.update({"intents": intents, "types": types})
+    return {"interactionModel": {"languageModel": language_model}}
 
 
 def build_manifest(

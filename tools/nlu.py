@@ -12,6 +12,13 @@ How hassil is used:
 - ``AMAZON.DURATION`` becomes an expansion rule built from hassil lists: a ``RangeSlotList`` (1-100, digits and
   number words, which hassil spells with unicode-rbnf), quantity words ("a", "a few", "half an"...), an optional
   "and a half", and a unit list; ``duration_iso`` turns the captured parts into ISO-8601 ("P2W", "PT30M");
+- ``AMAZON.DATE`` becomes a list of the relative dates this skill's samples use ("today", "yesterday", "the day
+  before yesterday", "last night", weekday names, "last <weekday>", "last week", "last weekend", "last month"),
+  resolved as Alexa documents: a date ``YYYY-MM-DD``, a week ``YYYY-Www``, a weekend ``YYYY-Www-WE``, a month
+  ``YYYY-MM``; a bare weekday resolves to its next occurrence on or after today (Alexa biases dates towards the
+  future), "last <weekday>" to the one before today. "Today" is the NLU's clock (UTC unless ``now`` is given);
+- disfluencies ("um", "uh", "erm", "er", "hmm", "mm", "ah", "oh") are skipped, as a device's speech recogniser
+  and NLU tolerate them; nothing else is;
 - built-in intents get their usual phrases on top of the model's samples;
 - "open/launch/start <invocation name>" and "ask/tell <invocation name> <utterance>" are a second, small hassil
   intent set with a wildcard for the utterance.
@@ -21,9 +28,10 @@ ignores punctuation (input, samples and slot values go through the same ``normal
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -149,6 +157,25 @@ _SMALLER: Final[Mapping[tuple[str, bool], tuple[str, bool, int]]] = {
     ("H", True): ("M", True, 60),
     ("M", True): ("S", True, 60),
 }
+_WEEKDAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# AMAZON.DATE phrases -> how to resolve them against today
+_DATES: Final[Mapping[str, str]] = {
+    "today": "day:0",
+    "this morning": "day:0",
+    "yesterday": "day:-1",
+    "last night": "day:-1",
+    "the day before yesterday": "day:-2",
+    "day before yesterday": "day:-2",
+    "last week": "week:-1",
+    "a week ago": "day:-7",
+    "last weekend": "weekend:-1",
+    "the weekend": "weekend:-1",
+    "last month": "month:-1",
+    **{day: f"next:{i}" for i, day in enumerate(_WEEKDAYS)},
+    **{f"last {day}": f"last:{i}" for i, day in enumerate(_WEEKDAYS)},
+    **{f"on {day}": f"next:{i}" for i, day in enumerate(_WEEKDAYS)},
+}
+SKIP_WORDS: Final = ("um", "uh", "erm", "er", "hmm", "mm", "ah", "oh")
 _DURATION_LISTS: Final = ("dur_count", "dur_amount", "dur_half", "dur_unit")
 _CONNECTORS: Final = frozenset({"to", "that", "for", "about", "whether", "if", "and"})
 _SLOT_REF: Final = re.compile(r"\{(\w+)\}")
@@ -190,6 +217,29 @@ def duration_iso(count: float, unit: str, half: bool = False) -> str:
     return f"PT{number}{designator}" if is_time else f"P{number}{designator}"
 
 
+def resolve_date(token: str, today: dt.date) -> str:
+    """An AMAZON.DATE value as Alexa sends it, for one of the phrases in ``_DATES``."""
+    kind, _, number = token.partition(":")
+    n = int(number)
+    if kind == "day":
+        return (today + dt.timedelta(days=n)).isoformat()
+    if kind == "next":  # a bare weekday: the next one on or after today
+        return (today + dt.timedelta(days=(n - today.weekday()) % 7)).isoformat()
+    if kind == "last":  # "last saturday": the one before today
+        return (today - dt.timedelta(days=(today.weekday() - n - 1) % 7 + 1)).isoformat()
+    if kind in ("week", "weekend"):
+        year, week, _ = (today + dt.timedelta(weeks=n)).isocalendar()
+        return f"{year}-W{week:02d}" + ("-WE" if kind == "weekend" else "")
+    first = today.replace(day=1) - dt.timedelta(days=1) if n < 0 else today
+    return f"{first.year}-{first.month:02d}"
+
+
+def _literal_words(template: str) -> frozenset[str]:
+    """The words a template needs literally (outside {lists} and <rules>), skip words aside."""
+    text = re.sub(r"\{[^}]*\}|<[^>]*>", " ", template)
+    return frozenset(w for w in text.split() if w not in SKIP_WORDS)
+
+
 def load_model(locale: str, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
     """The generated interaction model JSON for a locale."""
     if locale not in LOCALES:
@@ -222,8 +272,15 @@ def _duration_rule(slot: str) -> str:
 class LocalNlu:
     """Intent and slot recognition for one locale's interaction model."""
 
-    def __init__(self, model: Mapping[str, Any], locale: str = "en-US", skill_id: str = DEFAULT_SKILL_ID) -> None:
+    def __init__(
+        self,
+        model: Mapping[str, Any],
+        locale: str = "en-US",
+        skill_id: str = DEFAULT_SKILL_ID,
+        now: Callable[[], dt.datetime] | None = None,
+    ) -> None:
         language_model = model["interactionModel"]["languageModel"]
+        self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self.locale = locale
         self.skill_id = skill_id
         self.invocation_name = normalize(language_model["invocationName"])
@@ -238,9 +295,13 @@ class LocalNlu:
 
     @classmethod
     def for_locale(
-        cls, locale: str = "en-US", models_dir: Path = MODELS_DIR, skill_id: str = DEFAULT_SKILL_ID
+        cls,
+        locale: str = "en-US",
+        models_dir: Path = MODELS_DIR,
+        skill_id: str = DEFAULT_SKILL_ID,
+        now: Callable[[], dt.datetime] | None = None,
     ) -> LocalNlu:
-        return cls(load_model(locale, models_dir), locale, skill_id)
+        return cls(load_model(locale, models_dir), locale, skill_id, now)
 
     # -- building ---------------------------------------------------------------------------------------------
     def _build_intents(self, language_model: Mapping[str, Any]) -> Intents:
@@ -248,7 +309,7 @@ class LocalNlu:
         for slot_type in language_model.get("types", []):
             lists[slot_type["name"]] = self._custom_type_list(slot_type)
         rules: dict[str, str] = {}
-        intents: dict[str, Intent] = {}
+        by_intent: dict[str, list[str]] = {}
         for intent in language_model["intents"]:
             name = intent["name"]
             slot_types = self.intent_slots[name]
@@ -256,12 +317,31 @@ class LocalNlu:
             samples += [normalize(s) for s in BUILTIN_SAMPLES.get(name, ())]
             samples = [s for s in dict.fromkeys(samples) if s]
             if samples:
-                intents[name] = Intent(name=name, data=[IntentData(sentence_texts=samples)])
+                by_intent[name] = samples
+        # Speed only (a model has thousands of samples): each template is put in a block keyed by its rarest literal
+        # word, and hassil skips a block whose keyword is not in the utterance (IntentData.required_keywords). A
+        # template can only match text holding all its literal words, so this never changes what is understood.
+        literal = {t: _literal_words(t) for samples in by_intent.values() for t in samples}
+        counts: dict[str, int] = {}
+        for words in literal.values():
+            for word in words:
+                counts[word] = counts.get(word, 0) + 1
+        intents: dict[str, Intent] = {}
+        for name, samples in by_intent.items():
+            blocks: dict[str | None, list[str]] = {}
+            for template in samples:
+                words = literal[template]
+                key = min(sorted(words), key=lambda w: counts[w]) if words else None
+                blocks.setdefault(key, []).append(template)
+            data = [IntentData(sentence_texts=texts, required_keywords={key} if key else None)
+                    for key, texts in blocks.items()]
+            intents[name] = Intent(name=name, data=data)
         return Intents(
             language="en",
             intents=intents,
             slot_lists=lists,
             expansion_rules={name: parse_sentence(body) for name, body in rules.items()},
+            skip_words=list(SKIP_WORDS),
         )
 
     def _custom_type_list(self, slot_type: Mapping[str, Any]) -> TextSlotList:
@@ -293,6 +373,9 @@ class LocalNlu:
                 lists.update(_duration_lists())
                 rules[f"duration_{part}"] = _duration_rule(part)
                 out.append(f"<duration_{part}>")
+            elif slot_type == "AMAZON.DATE":
+                lists.setdefault("date_phrase", _text_list("date_phrase", _DATES))
+                out.append(f"{{date_phrase:{part}}}")
             elif slot_type == "AMAZON.NUMBER":
                 lists.setdefault(slot_type, RangeSlotList(name=slot_type, start=0, stop=10_000))
                 out.append(f"{{{slot_type}:{part}}}")
@@ -371,6 +454,8 @@ class LocalNlu:
         if entity is None:
             return None
         spoken = entity.text_clean
+        if slot_type == "AMAZON.DATE":
+            return _filled(resolve_date(str(entity.value), self.now().date()))
         if slot_type.startswith("AMAZON."):
             return _filled(str(entity.value) if slot_type == "AMAZON.NUMBER" else spoken)
         ids: Iterable[str] = entity.value

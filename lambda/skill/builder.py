@@ -15,7 +15,7 @@ from ask_sdk_model import RequestEnvelope
 
 from skill import interceptors
 from skill.edge import check_request, refusal
-from skill.handlers import answers, errors, info, launch, navigation, settings
+from skill.handlers import answers, errors, info, launch, navigation, questions_back, settings, understanding
 from skill.persistence import ResilientPersistence
 
 log = logging.getLogger(__name__)
@@ -42,12 +42,26 @@ def build_skill(
         answers.DurationHandler(),
         answers.ChoiceHandler(),
         answers.VolunteerSymptomHandler(),
+        understanding.PartialAnswerHandler(),
+        understanding.NegatedSymptomHandler(),
+        understanding.DateHandler(),
+        questions_back.ExplainQuestionHandler(),
+        questions_back.WhyAskHandler(),
+        questions_back.HowManyMoreHandler(),
+        questions_back.IsItCauseHandler(),
+        questions_back.WhereToGoHandler(),
+        questions_back.WhatToDoHandler(),
+        questions_back.PrivacyQuestionHandler(),
         navigation.RepeatHandler(),
         navigation.PreviousHandler(),
         navigation.StartOverHandler(),
         navigation.HelpHandler(),
         navigation.StopHandler(),
         navigation.FallbackHandler(),
+        navigation.SkipHandler(),
+        navigation.ResumeHandler(),
+        navigation.MoreHandler(),
+        navigation.ReportNumbnessHandler(),
         info.ExplainCauseHandler(),
         info.HearAboutCauseHandler(),
         info.WarningSignsHandler(),
@@ -67,6 +81,7 @@ def build_skill(
     sb.add_global_request_interceptor(interceptors.LocaleInterceptor())
     sb.add_global_request_interceptor(interceptors.LoadInterceptor(store))
     sb.add_global_request_interceptor(interceptors.RepeatCacheGuardInterceptor())
+    sb.add_global_request_interceptor(interceptors.MissCountInterceptor())
     sb.add_global_request_interceptor(interceptors.TurnInterceptor())
     sb.add_global_response_interceptor(interceptors.RepeatCacheInterceptor())
     sb.add_global_response_interceptor(interceptors.SpeechRateInterceptor())

@@ -106,6 +106,17 @@ class TurnInterceptor(AbstractRequestInterceptor):
         Turn.of(handler_input)
 
 
+class MissCountInterceptor(AbstractRequestInterceptor):
+    """Counts misses in a row (FallbackIntent) so that repair never says the same words twice; anything else
+    understood starts the count again."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        request = handler_input.request_envelope.request
+        name = getattr(getattr(request, "intent", None), "name", None)
+        if name not in ("AMAZON.FallbackIntent", "AMAZON.RepeatIntent", "AMAZON.HelpIntent"):
+            st.session(handler_input).pop("misses", None)
+
+
 class RepeatCacheGuardInterceptor(AbstractRequestInterceptor):
     """Session attributes come back from the client: a repeat cache that is not speech this skill could have
     produced (``skill.edge.valid_cached_speech``) is dropped before any handler sees it, so "repeat" says the
@@ -126,9 +137,11 @@ class RepeatCacheGuardInterceptor(AbstractRequestInterceptor):
 
 
 class RepeatCacheInterceptor(AbstractResponseInterceptor):
+    """What "repeat" says again: the last response that was not a miss, so an apology is never repeated."""
+
     def process(self, handler_input: HandlerInput, response: Response) -> None:
         speech = getattr(response.output_speech, "ssml", None) if response else None
-        if not speech:
+        if not speech or handler_input.attributes_manager.request_attributes.get("miss"):
             return
         reprompt = getattr(getattr(response.reprompt, "output_speech", None), "ssml", None)
         said: dict[str, str] = {"speech": _inner(speech)}

@@ -63,6 +63,8 @@ def continue_after(handler_input: HandlerInput, intro: Speech, guide: bool = Fal
     """
     turn = Turn.of(handler_input)
     t = turn.t
+    if guide:  # an answer that didn't fit: "repeat" will not say this apology again
+        handler_input.attributes_manager.request_attributes["miss"] = True
     offer = turn.offer
     spec = OFFERS[offer] if offer is not None else None
     if spec is not None and spec.reask == "first":

@@ -436,3 +436,27 @@ def findings(state: Mapping[str, Any], kb: Knowledge) -> tuple[str, ...]:
 
 def red_flags_heard(state: Mapping[str, Any], kb: Knowledge) -> tuple[str, ...]:
     return tuple(f for f in _replay(kb, state).findings if kb.findings[f].red_flag)
+
+
+def cautious_answer(q: Question, kb: Knowledge) -> str:
+    """The answer to count for a partial reply to a yes/no question ("a little", "sometimes"): whichever of yes and
+    no allows the more urgent advice (yes on a tie), so a partial answer is never silently the reassuring one."""
+    if q.type != "yes_no":
+        raise InvalidAnswer(q.id, "partial")
+
+    def level(findings: Iterable[str]) -> int:
+        return max((_floor_level(kb, kb.findings[f]) for f in findings), default=-1)
+
+    return YES if level(q.on_yes) >= level(q.on_no) else NO
+
+
+def questions_left(state: Mapping[str, Any], kb: Knowledge) -> int:
+    """An honest upper bound on the questions still to come, the open one included, if each is answered.
+
+    Counts every unanswered question whose answer could still change the result at today's floor, whatever its
+    ask_if: the floor only rises and ask_if only ever removes questions, so the true number is never higher."""
+    iv = _replay(kb, state)
+    if _next_question(kb, iv) is None:
+        return 0
+    floor = _floor(kb, iv)
+    return sum(1 for q in kb.questions if q.id not in iv.answered and _matters(kb, q, floor))

@@ -75,6 +75,9 @@ class Question:
     text: str
     reprompt: str
     plain: str | None = None
+    short: str = ""  # the question in a few words, for repair after a miss
+    explain: str = ""  # what the question means ("what does that mean?")
+    why: str = ""  # what the answer rules out ("why are you asking?")
     slot_type: str | None = None
     ask_if: Any = None
     on_yes: tuple[str, ...] = ()
@@ -252,6 +255,9 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
                 text=_get(q, "text", where),
                 reprompt=_get(q, "reprompt", where),
                 plain=q.get("plain"),
+                short=str(q.get("short") or ""),
+                explain=str(q.get("explain") or ""),
+                why=str(q.get("why") or ""),
                 slot_type=q.get("slot_type"),
                 ask_if=q.get("ask_if"),
                 on_yes=tuple(q.get("on_yes", ())),

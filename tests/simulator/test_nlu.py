@@ -45,15 +45,35 @@ def filled_samples(locale: str) -> list[tuple[str, str]]:
     out = []
     for intent in lm["intents"]:
         types = {s["name"]: s["type"] for s in intent.get("slots", [])}
-        values = {name: "two weeks" if t == "AMAZON.DURATION" else first_value[t] for name, t in types.items()}
+        builtin = {"AMAZON.DURATION": "two weeks", "AMAZON.DATE": "yesterday"}
+        values = {name: builtin.get(t) or first_value[t] for name, t in types.items()}
         for sample in intent.get("samples", []):
             out.append((intent["name"], re.sub(r"\{(\w+)\}", lambda m, v=values: v[m.group(1)], sample)))
     return out
 
 
+# The five models share most samples and values; each is checked in full for en-US. The other locales check in full
+# what is their own (locale samples and synonyms) and every STRIDE-th shared item (the model has ~11,000 samples and
+# every check is a hassil match: all of them in all locales would take minutes on the 2-core CI machine).
+STRIDE = 5
+
+
+def _share(locale: str, items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    if locale == "en-US":
+        return items
+    base = set(_us_samples())
+    own = [i for i in items if i not in base]
+    return own + [i for i in items if i in base][::STRIDE]
+
+
+@cache
+def _us_samples() -> tuple[tuple[str, str], ...]:
+    return tuple(filled_samples("en-US"))
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_sample_matches_its_own_intent(locale: str) -> None:
-    samples = filled_samples(locale)
+    samples = _share(locale, filled_samples(locale))
     assert len(samples) > 100
     wrong = [(want, text, nlu(locale).understand(text).intent) for want, text in samples]
     assert [w for w in wrong if w[0] != w[2]] == []
@@ -69,8 +89,18 @@ def test_every_slot_value_and_synonym_resolves_to_its_id(locale: str) -> None:
             if slot["type"] not in types:
                 continue
             sample = next(s for s in intent["samples"] if "{" + slot["name"] + "}" in s)
+            for other in intent["slots"]:  # any other slot in the sample: its type's first value
+                if other["name"] != slot["name"] and other["type"] in types:
+                    first = types[other["type"]]["values"][0]["name"]["value"]
+                    sample = sample.replace("{" + other["name"] + "}", first)
+            us_types = {t["name"]: t for t in language_model("en-US")["types"]}
             for value in types[slot["type"]]["values"]:
-                for phrase in (value["name"]["value"], *value["name"].get("synonyms", [])):
+                phrases = [value["name"]["value"], *value["name"].get("synonyms", [])]
+                if locale != "en-US":  # see STRIDE
+                    us = next((v for v in us_types[slot["type"]]["values"] if v["id"] == value["id"]), None)
+                    shared = set([us["name"]["value"], *us["name"].get("synonyms", [])]) if us else set()
+                    phrases = [p for p in phrases if p not in shared] + [p for p in phrases if p in shared][::STRIDE]
+                for phrase in phrases:
                     result = nlu(locale).understand(sample.replace("{" + slot["name"] + "}", phrase))
                     assert result.intent == intent["name"], phrase
                     assert value["id"] in resolved_ids(result, slot["name"]), phrase

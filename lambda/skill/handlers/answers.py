@@ -19,8 +19,10 @@ from skill.speech import Speech
 from skill.turn import Turn
 from triage import engine
 from triage.engine import NO, YES
+from triage.knowledge import Question
 
 Handle = Callable[[Any, HandlerInput], Response]
+NEGATIVE_STARTS = (["none"], ["neither"], ["nowhere"], ["nothing"], ["no"], ["not"])
 
 
 def opens_properly(handle: Handle) -> Handle:
@@ -115,11 +117,12 @@ class DurationHandler(AbstractRequestHandler):
 
 
 class ChoiceHandler(AbstractRequestHandler):
-    """BodyAreaIntent and TriggerIntent: a choice for the open question, or a symptom said in passing."""
+    """BodyAreaIntent and TriggerIntent, read against the open question: a choice for it (one or two body areas),
+    "none of those" / "nowhere else" as a no to a yes/no question, or a symptom said in passing."""
 
-    SLOTS: ClassVar[dict[str, tuple[str, str]]] = {
-        "BodyAreaIntent": ("area", "BodyArea"),
-        "TriggerIntent": ("trigger", "TriggerType"),
+    SLOTS: ClassVar[dict[str, tuple[tuple[str, ...], str]]] = {
+        "BodyAreaIntent": (("area", "area2"), "BodyArea"),
+        "TriggerIntent": (("trigger",), "TriggerType"),
     }
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -130,19 +133,52 @@ class ChoiceHandler(AbstractRequestHandler):
         turn = Turn.of(handler_input)
         t, kb = turn.t, turn.kb
         intent = str(get_intent_name(handler_input))
-        slot_name, slot_type = self.SLOTS[intent]
-        value = resolved_id(handler_input, slot_name)
+        slot_names, slot_type = self.SLOTS[intent]
+        values = list(dict.fromkeys(v for v in (resolved_id(handler_input, n) for n in slot_names) if v))
+        words = " ".join(w for w in (raw_value(handler_input, n) for n in slot_names) if w).lower()
         q = turn.question
-        if q is not None and q.slot_type == slot_type and turn.offer is None:
-            if value is None:
-                return continue_after(handler_input, Speech(t).say("choice_no_match"), guide=True)
-            return answer(handler_input, value)
+        none_ids = {o.id for qq in kb.questions for o in qq.options if o.none}
+        if q is not None and turn.offer is None:
+            if q.slot_type == slot_type:
+                if not values:
+                    return continue_after(handler_input, Speech(t).say("choice_no_match"), guide=True)
+                return choose(handler_input, q, values, words)
+            if values and all(v in none_ids for v in values) and words.split()[:1] in NEGATIVE_STARTS:
+                # "none of those", "nowhere else", "neither": a no to whatever is open (a yes/no question, or the
+                # other choice question's none option). Other words for a none option ("something else", "it just
+                # started", "only my back") answer nothing else and are asked again.
+                return answer(handler_input, NO)
         # Not the open question: if the choice names a symptom, take it as volunteered.
-        options = [o for qq in kb.questions if qq.slot_type == slot_type for o in qq.options if o.id == value]
+        options = [o for qq in kb.questions if qq.slot_type == slot_type for o in qq.options if o.id in values]
         volunteered = [f for o in options for f in o.findings if kb.findings[f].volunteer]
         if volunteered:
             return volunteer(handler_input, volunteered)
         return continue_after(handler_input, Speech(t).say("not_an_answer"), guide=True)
+
+
+def choose(handler_input: HandlerInput, q: Question, values: list[str], words: str = "") -> Response:
+    """One or more options said for a choice question ("my bum and down my leg"). The engine takes one option: the
+    one listed first in the knowledge (the most informative, e.g. legs before buttocks: it opens the standing and
+    walking question) is the answer, and the other options' findings are recorded as volunteered, so nothing said
+    is lost. "Nowhere else" said together with a place counts as the place."""
+    turn = Turn.of(handler_input)
+    order = [o.id for o in q.options]
+    known = sorted((v for v in values if v in order), key=order.index)
+    places = [v for v in known if not next(o for o in q.options if o.id == v).none] or known
+    if "feet_and_hands" in places and "legs_feet" in places and "leg" not in words:
+        places.remove("legs_feet")  # "my hands and my feet": one place (feet and hands), not two
+    if not places:
+        return continue_after(handler_input, Speech(turn.t).say("choice_no_match"), guide=True)
+    try:
+        state = engine.answer(turn.state, turn.kb, places[0], asking=q)
+    except engine.TriageError:
+        return continue_after(handler_input, Speech(turn.t).say("not_an_answer"), guide=True)
+    for option in q.options:
+        if option.id in places[1:]:
+            for fid in option.findings:
+                if turn.kb.findings[fid].volunteer:
+                    state = engine.volunteer(state, turn.kb, fid)
+    return respond(handler_input, state, ack(turn.t, len(state["events"])))
 
 
 def volunteer(handler_input: HandlerInput, finding_ids: list[str]) -> Response:

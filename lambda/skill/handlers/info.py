@@ -9,10 +9,10 @@ from ask_sdk_model import Response
 
 from skill import state as st
 from skill.conversation import signs_card
-from skill.offers import after_information, warning_signs
+from skill.offers import OFFERS, after_information, warning_signs
 from skill.slots import resolved_id
 from skill.speech import Speech
-from skill.turn import Turn
+from skill.turn import Offer, Turn
 from triage.engine import Result
 
 
@@ -42,6 +42,8 @@ class HearAboutCauseHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
         t, kb = turn.t, turn.kb
+        if turn.offer is Offer.CAUSES:  # "what's causing it?" when offered the likely causes: a yes to the offer
+            return OFFERS[Offer.CAUSES].yes(handler_input)
         step = turn.step
         if isinstance(step, Result) and step.evidence:
             top = step.categories[0]

@@ -10,11 +10,13 @@ from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill import state as st
-from skill.conversation import finish, goodbye, respond
-from skill.offers import continue_after, holding, starting_over
+from skill.conversation import ask, finish, goodbye, question_speech, respond
+from skill.handlers import answers, launch
+from skill.offers import OFFERS, continue_after, holding, starting_over
 from skill.speech import Speech
-from skill.turn import Turn
+from skill.turn import Offer, Turn
 from triage import engine
+from triage.engine import Ask
 
 _SPEAK = re.compile(r"^<speak>(.*)</speak>$", re.DOTALL)
 
@@ -96,8 +98,98 @@ class StopHandler(AbstractRequestHandler):
 
 
 class FallbackHandler(AbstractRequestHandler):
+    """Repair, never the same words twice in a row (see repair)."""
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_intent_name("AMAZON.FallbackIntent")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return continue_after(handler_input, Speech(st.strings(handler_input)).say("fallback"), guide=True)
+        return repair(handler_input)
+
+
+def repair(handler_input: HandlerInput) -> Response:
+    """Misses in a row on one question: 1 the short question and the answers that work; 2 and 3 "I don't know" and
+    help, in two wordings; 4 the question is left as not known and the interview moves on."""
+    turn = Turn.of(handler_input)
+    t = turn.t
+    misses = turn.attrs.get("misses")
+    misses = misses + 1 if isinstance(misses, int) and 0 < misses < 100 else 1
+    turn.attrs["misses"] = misses
+    handler_input.attributes_manager.request_attributes["miss"] = True
+    step = turn.step
+    if not isinstance(step, Ask) or turn.offer is not None:
+        return continue_after(handler_input, Speech(t).say("fallback" if misses == 1 else "fallback_again"),
+                              guide=True)
+    q = step.question
+    if misses > 3:  # a fourth miss on the same question: leave it as not known (a red flag is asked once more)
+        turn.attrs.pop("misses", None)
+        return respond(handler_input, engine.dont_know(turn.state, turn.kb, asking=q), Speech(t).say("repair_move_on"))
+    accepted = Speech(t).text(q.reprompt) if q.type == "choice" else Speech(t).say(f"accept_{q.type}")
+    if misses == 1:
+        speech = Speech(t).say("fallback").text(q.short or q.text).extend(accepted)
+    else:
+        speech = Speech(t).say("repair_2" if misses % 2 == 0 else "repair_3").text(q.short or q.text)
+    _, reprompt = question_speech(t, step)
+    turn.offer = None
+    return finish(handler_input, speech, reprompt)
+
+
+class SkipHandler(AbstractRequestHandler):
+    """AMAZON.NextIntent ("skip", "next question"): the open question is left as not known -- a red flag is asked
+    once more in plainer words, as for "I don't know"."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("AMAZON.NextIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        if turn.question is None or holding(turn) or turn.offer is not None:
+            return continue_after(handler_input, Speech(turn.t))
+        return answers.DontKnowHandler().handle(handler_input)
+
+
+class ResumeHandler(AbstractRequestHandler):
+    """AMAZON.ResumeIntent ("carry on", "continue"): yes to the resume offer, else back to whatever is open."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("AMAZON.ResumeIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        session = handler_input.request_envelope.session
+        if session is None or session.new:
+            return launch.launch(handler_input)
+        if turn.offer is Offer.RESUME:
+            return OFFERS[Offer.RESUME].yes(handler_input)
+        return continue_after(handler_input, Speech(turn.t))
+
+
+class MoreHandler(AbstractRequestHandler):
+    """AMAZON.MoreIntent ("tell me more"): yes to an offer to hear more; on a question, what it means."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("AMAZON.MoreIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        if turn.offer in (Offer.CAUSES, Offer.SIGNS, Offer.EMERGENCY):
+            return OFFERS[turn.offer].yes(handler_input)
+        step = turn.step
+        if isinstance(step, Ask) and turn.offer is None:
+            return ask(handler_input, step, Speech(turn.t).text(step.question.explain or step.question.reprompt))
+        return continue_after(handler_input, Speech(turn.t).say("help_done"), info=True)
+
+
+class ReportNumbnessHandler(AbstractRequestHandler):
+    """"My back is numb", "let's start": opens the interview properly (welcome, disclaimer, first question) as a
+    one-shot; inside a session, back to the open question."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("ReportNumbnessIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        session = handler_input.request_envelope.session
+        turn = Turn.of(handler_input)
+        if session is None or session.new or not turn.started:
+            return launch.launch(handler_input)
+        return continue_after(handler_input, Speech(turn.t).say("report_noted"), info=True)

@@ -1,0 +1,88 @@
+"""Answers said the way people say them, read against the open question: partial answers ("a little"), negated
+mentions ("no fever", "I'm not diabetic"), and dates instead of durations ("since Saturday")."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name
+from ask_sdk_model import Response
+
+from skill.conversation import ack, respond
+from skill.handlers.answers import answer, opens_properly
+from skill.offers import continue_after, holding
+from skill.slots import raw_value, resolved_id
+from skill.speech import Speech
+from skill.turn import Turn
+from triage import engine
+from triage.durations import since_date
+from triage.engine import NO, YES
+
+
+class PartialAnswerHandler(AbstractRequestHandler):
+    """"A little", "kind of", "sometimes": never silently a no. On a yes/no question the answer that allows the
+    more urgent advice is counted (engine.cautious_answer: yes for a red flag) and the person is told so."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("PartialAnswerIntent")(handler_input))
+
+    @opens_properly
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        t, q = turn.t, turn.question
+        if q is None or turn.offer is not None:
+            return continue_after(handler_input, Speech(t).say("yes_no_hint"), guide=True)
+        if q.type == "duration":
+            return continue_after(handler_input, Speech(t).say("duration_how_long"), guide=True)
+        if q.type == "choice":
+            return continue_after(handler_input, Speech(t).say("choice_which"), guide=True)
+        value = engine.cautious_answer(q, turn.kb)
+        state = engine.answer(turn.state, turn.kb, value, asking=q)
+        return respond(handler_input, state, Speech(t).say("partial_yes" if value == YES else "partial_no"))
+
+
+class NegatedSymptomHandler(AbstractRequestHandler):
+    """"No fever", "I haven't wet myself": never records the finding. If the open yes/no question asks about it,
+    it is a no to that question; otherwise nothing is recorded and the open question is asked again."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("NegatedSymptomIntent")(handler_input))
+
+    @opens_properly
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        q = turn.question
+        finding_id = resolved_id(handler_input, "symptom")
+        if q is not None and turn.offer is None and q.type == "yes_no" and finding_id in q.on_yes:
+            return answer(handler_input, NO)
+        return continue_after(handler_input, Speech(turn.t).say("negation_noted"), info=True)
+
+
+class DateHandler(AbstractRequestHandler):
+    """"Since Saturday", "since yesterday": AMAZON.DATE, turned into how long from the request's timestamp.
+    The device's time zone is not asked for (it needs the Alexa Settings API and a permission): dates are counted
+    in UTC, which can be a day out near midnight -- too little to change the answer bands (a day or more)."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("DateIntent")(handler_input))
+
+    @opens_properly
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        t, q = turn.t, turn.question
+        if q is None or q.type != "duration" or holding(turn) or turn.offer is not None:
+            return continue_after(handler_input, Speech(t).say("not_an_answer"), guide=True)
+        value = raw_value(handler_input, "date")
+        stamp = getattr(handler_input.request_envelope.request, "timestamp", None)
+        now = stamp if isinstance(stamp, dt.datetime) else dt.datetime.now(dt.UTC)
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=dt.UTC)
+        duration = since_date(value, now.astimezone(dt.UTC)) if value else None
+        if duration is None:
+            return continue_after(handler_input, Speech(t).say("duration_how_long"), guide=True)
+        return answer(handler_input, duration)
+
+
+__all__ = ["DateHandler", "NegatedSymptomHandler", "PartialAnswerHandler", "ack"]

@@ -1,0 +1,178 @@
+"""Understanding by context and conversation repair, through the real handler with real envelopes: answers that
+arrive as another intent, partial answers, negations, dates, two body areas, questions back, one-shots, repair."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from triage import engine
+from triage.knowledge import load_knowledge
+
+KB = load_knowledge()
+FIRST = KB.questions[0]
+
+
+def at(conv, question_id: str):
+    """Launch and answer (no, two weeks, better with movement, no trigger, legs) until question_id is open."""
+    conv.launch()
+    for _ in range(30):
+        q = engine.current_question(conv.attributes["interview"], KB)
+        assert q is not None
+        if q.id == question_id:
+            return q
+        if q.type == "duration":
+            conv.intent("DurationIntent", {"duration": "P2W"})
+        elif q.id == "improves_with_movement":
+            conv.yes()
+        elif q.id == "spread_area":
+            conv.intent("BodyAreaIntent", {"area": {"value": "legs", "id": "legs_feet"}})
+        elif q.type == "choice":
+            conv.no()
+        else:
+            conv.no()
+    raise AssertionError(question_id)
+
+
+def events(conv):
+    return conv.attributes["interview"]["events"]
+
+
+def test_repair_never_says_the_same_words_twice_and_moves_on_after_four_misses(conversation):
+    conv = conversation("en-GB")
+    conv.launch()
+    turns = [conv.intent("AMAZON.FallbackIntent") for _ in range(4)]
+    speeches = [t.speech for t in turns]
+    assert all(a != b for a, b in itertools.pairwise(speeches)), speeches
+    assert FIRST.short in speeches[0] and "Say yes, no, or I don't know" in speeches[0]
+    assert len(speeches[0].split()) < len(f"Sorry, I didn't get that. {FIRST.text} {FIRST.reprompt}".split())
+    assert "I don't know" in speeches[1] and "help" in speeches[1]
+    assert "I don't know" in speeches[2]
+    # the fourth: left as not known; a red flag is then asked once more in plainer words
+    assert events(conv) == [["u", FIRST.id]]
+    assert FIRST.plain in speeches[3]
+    # and an answer understood starts the count again
+    conv.no()
+    assert conv.intent("AMAZON.FallbackIntent").speech.startswith("Sorry, I didn't get that.")
+
+
+def test_repeat_after_a_miss_repeats_the_question_not_the_apology(conversation):
+    conv = conversation()
+    conv.launch()
+    conv.intent("AMAZON.FallbackIntent")
+    again = conv.intent("AMAZON.RepeatIntent")
+    assert "Sorry" not in again.speech and FIRST.text in again.speech
+
+
+@pytest.mark.parametrize("question_id", [q.id for q in KB.questions if q.type == "yes_no"])
+def test_a_partial_answer_is_never_silently_the_reassuring_one(conversation, question_id):
+    conv = conversation()
+    q = at(conv, question_id)
+    turn = conv.intent("PartialAnswerIntent")
+    recorded = events(conv)[-1]
+    assert recorded[:2] == ["a", q.id]
+    if q.is_red_flag:
+        assert recorded[2] == "yes"
+    assert recorded[2] == engine.cautious_answer(q, KB)
+    # told how it was counted -- unless the answer ended the questions: the result comes first, with its reason
+    assert "To be safe" in turn.speech or conv.attributes.get("pending") in ("causes", "emergency"), turn.speech
+
+
+def test_a_negation_is_a_no_to_its_own_question_and_records_nothing_elsewhere(conversation):
+    conv = conversation()
+    q = at(conv, "weight_loss_fever_sweats")
+    conv.intent("NegatedSymptomIntent", {"symptom": {"value": "fever", "id": "weight_loss_fever_sweats"}})
+    assert events(conv)[-1] == ["a", q.id, "no"]
+    before = list(events(conv))
+    turn = conv.intent("NegatedSymptomIntent", {"symptom": {"value": "diabetic", "id": "diabetes_or_b12"}})
+    assert events(conv) == before
+    assert "diabetes_or_b12" not in engine.findings(conv.attributes["interview"], KB)
+    assert engine.current_question(conv.attributes["interview"], KB).text in turn.speech
+
+
+def test_none_of_those_said_to_a_yes_no_question_is_a_no(conversation):
+    conv = conversation()
+    q = at(conv, "rash_or_burning")
+    conv.intent("TriggerIntent", {"trigger": {"value": "none of those", "id": "no_trigger"}})
+    assert events(conv)[-1] == ["a", q.id, "no"]
+    q = engine.current_question(conv.attributes["interview"], KB)
+    conv.intent("BodyAreaIntent", {"area": {"value": "nowhere else", "id": "back_only"}})
+    assert events(conv)[-1] == ["a", q.id, "no"]
+
+
+def test_two_body_areas_record_both(conversation):
+    conv = conversation()
+    at(conv, "spread_area")
+    conv.intent("BodyAreaIntent", {"area": {"value": "bum", "id": "buttocks_hip_groin"},
+                                   "area2": {"value": "leg", "id": "legs_feet"}})
+    assert ["a", "spread_area", "legs_feet"] in events(conv)
+    present = engine.findings(conv.attributes["interview"], KB)
+    assert "radiates_legs_feet" in present and "radiates_buttocks_hip_groin" in present
+    # the legs answer opens the standing-and-walking question
+    assert engine.current_question(conv.attributes["interview"], KB).id == "worse_standing_walking"
+
+
+@pytest.mark.parametrize(("date", "duration"), [("2026-11-23", "P1D"), ("2026-11-21", "P3D"),
+                                                ("2026-11-28", "P3D"), ("2026-W46", "P15D")])
+def test_since_a_date_becomes_how_long_from_the_request_timestamp(conversation, date, duration):
+    conv = conversation()  # the envelopes' timestamp is 2026-11-24T12:00:00Z, a Tuesday
+    at(conv, "duration")
+    conv.intent("DateIntent", {"date": date})
+    assert events(conv)[-1] == ["a", "duration", duration]
+
+
+def test_a_date_that_cannot_be_a_start_asks_how_long(conversation):
+    conv = conversation()
+    at(conv, "duration")
+    turn = conv.intent("DateIntent", {"date": "2027-06-01"})
+    assert events(conv)[-1][1] != "duration" and "How long, roughly?" in turn.speech
+
+
+def test_questions_back_explain_why_and_how_many(conversation):
+    conv = conversation()
+    q = at(conv, "severe")
+    explained = conv.intent("ExplainQuestionIntent")
+    assert q.explain in explained.speech and q.text in explained.speech
+    why = conv.intent("WhyAskIntent")
+    assert q.why in why.speech and q.text in why.speech
+    left = engine.questions_left(conv.attributes["interview"], KB)
+    assert f"At most {left} more questions" in conv.intent("HowManyMoreIntent").speech
+    assert events(conv)[-1][1] != "severe"  # nothing was answered
+
+
+@pytest.mark.parametrize("intent", ["WhatToDoIntent", "WhereToGoIntent", "PrivacyQuestionIntent",
+                                    "ExplainCauseIntent", "IsItCauseIntent"])
+def test_a_one_shot_question_back_starts_with_the_disclaimer_and_offers_the_questions(conversation, intent):
+    slots = {"cause": {"value": "sciatica", "id": "herniated_disc"}} if "Cause" in intent else None
+    conv = conversation("en-AU")
+    turn = conv.intent(intent, slots)
+    assert turn.speech.startswith("Back Numbness Helper gives information, not a diagnosis.")
+    assert conv.attributes["pending"] == "start" and not turn.ended
+    assert not conv.attributes.get("interview", {}).get("events")
+    assert FIRST.text in conv.yes().speech
+
+
+def test_a_one_shot_complaint_starts_with_the_welcome_and_the_first_question(conversation):
+    turn = conversation("en-AU").intent("ReportNumbnessIntent")
+    assert turn.speech.startswith("Welcome to Back Numbness Helper.")
+    assert "not a diagnosis" in turn.speech and "call 000" in turn.speech
+    assert FIRST.text in turn.speech and not turn.ended
+
+
+def test_is_it_after_the_result_says_whether_that_kind_of_cause_is_likely(conversation):
+    conv = conversation()
+    at(conv, "comes_and_goes_elsewhere")
+    conv.no()
+    assert conv.attributes["pending"] == "causes"
+    turn = conv.intent("IsItCauseIntent", {"cause": {"value": "slipped disc", "id": "herniated_disc"}})
+    assert "Only a doctor can tell for sure" in turn.speech
+
+
+def test_skip_leaves_the_question_as_not_known_and_resume_carries_on(conversation):
+    conv = conversation()
+    q = at(conv, "severe")
+    conv.intent("AMAZON.NextIntent")
+    assert events(conv)[-1] == ["u", q.id]
+    nxt = engine.current_question(conv.attributes["interview"], KB)
+    assert nxt.text in conv.intent("AMAZON.ResumeIntent").speech

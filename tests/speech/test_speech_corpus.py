@@ -1,0 +1,88 @@
+"""People as they actually speak: every corpus item through the simulator's NLU and the real lambda_handler, at
+its moment (tools/speech_eval.py). The targets of issue 11 are asserted here; the table is printed at the end of
+the run (and by ``python -m tools.speech_eval``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from tools.nlu import LOCALES, normalize
+from tools.speech_eval import HELD_OUT_PERCENT, Harness, load_corpus, model_samples
+from triage.knowledge import load_knowledge
+
+ITEMS = load_corpus()
+KB = load_knowledge()
+MOMENTS = {"launch", "after_result", "resume_offer", "any"}
+
+
+def test_the_corpus_is_large_and_covers_every_locale():
+    assert len(ITEMS) >= 800
+    counts = Counter(i.locale for i in ITEMS)
+    assert set(counts) == set(LOCALES) and min(counts.values()) >= 150, counts
+    assert len({(i.locale, normalize(i.text)) for i in ITEMS}) >= 800  # distinct utterances, not repeats
+
+
+def test_every_item_has_a_known_moment_and_kind():
+    for item in ITEMS:
+        assert item.at in MOMENTS or item.at in KB.questions_by_id, item
+        assert item.kind and item.means is not None, item
+
+
+def test_every_moment_can_be_reached():
+    harness = Harness()
+    for moment in {i.at for i in ITEMS} - {"any", "launch"}:
+        assert harness.attributes_at(moment) is not None
+
+
+def test_the_held_out_part_is_about_a_quarter_and_mostly_unseen():
+    """The hash rule picks about a quarter. Held-out lines that are literally a sample are everyday phrases the model
+    had before the corpus ("what does that mean", "yep"); they are reported but generalisation is measured on the
+    others, which must stay the larger part of what is held out in every locale: the model's samples are written
+    as patterns, not by copying corpus lines."""
+    held = [i for i in ITEMS if i.held_out]
+    assert 0.22 <= len(held) / len(ITEMS) <= 0.32, (len(held), len(ITEMS), HELD_OUT_PERCENT)
+    for locale in LOCALES:
+        samples = model_samples(locale)
+        mine = [i for i in held if i.locale == locale]
+        unseen = [i for i in mine if normalize(i.text) not in samples]
+        assert len(unseen) >= 0.4 * len(mine), (locale, len(unseen), len(mine))
+
+
+def test_every_question_can_be_explained_and_says_why_it_is_asked():
+    for q in KB.questions:
+        assert q.short and q.explain and q.why, f"questions.yaml: {q.id} needs short, explain and why"
+        assert len(q.short.split()) <= 10, q.id
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_at_least_95_percent_understood_in_every_locale(speech_report, locale):
+    ok, n = speech_report.rate(o for o in speech_report.outcomes if o.item.locale == locale)
+    misses = [f"{o.item.text!r}: {o.why}" for o in speech_report.outcomes
+              if o.item.locale == locale and o.status == "miss"]
+    assert n and ok / n >= 0.95, f"{locale}: {ok}/{n}\n" + "\n".join(misses)
+
+
+def test_every_volunteered_emergency_phrasing_is_acted_on_in_the_same_turn(speech_report):
+    emergencies = [o for o in speech_report.emergencies if o.status != "skipped"]
+    assert len(emergencies) >= 50
+    assert [f"{o.item.locale} {o.item.text!r}: {o.why}" for o in emergencies if o.status != "ok"] == []
+
+
+def test_no_negated_mention_is_ever_recorded_as_present(speech_report):
+    assert len(speech_report.negations) >= 40
+    assert [f"{o.item.text!r}: {o.why}" for o in speech_report.negations_recorded] == []
+
+
+def test_the_held_out_part_scores_within_five_points_of_the_rest(speech_report):
+    (held_ok, held_n), (rest_ok, rest_n) = speech_report.held_out_rates()
+    assert held_n >= 150 and rest_n >= 500
+    assert held_ok / held_n >= rest_ok / rest_n - 0.05, (held_ok, held_n, rest_ok, rest_n)
+
+
+def test_findings_the_knowledge_lacks_are_skipped_with_a_reason_not_passed(speech_report):
+    skipped = [o for o in speech_report.outcomes if o.status == "skipped"]
+    for o in skipped:
+        assert o.why.startswith("waiting for knowledge id"), o
+        assert o.item.means.get("finding", o.item.means.get("not")) not in KB.findings
