@@ -1,6 +1,6 @@
 """What the person hears across sessions, with the embedded store, where a test must reach into the store or the
-SSML: an interview stored under older knowledge dropped politely, last time's advice as codes, the date spoken as a
-date. The rest of remembering (resume, consent, stop remembering, delete) is conversation data:
+SSML: last time's advice as codes, the date spoken as a date (an interview stored under older knowledge:
+tests/skill/test_red_flags_survive.py). The rest of remembering (resume, consent, stop remembering, delete) is conversation data:
 tests/persistence/conversations/memory.yaml."""
 
 from __future__ import annotations
@@ -12,22 +12,6 @@ from contextlib import closing
 from tests.conversations import stored_record
 
 from .conftest import Conversation
-
-
-def test_an_interview_stored_under_older_knowledge_is_dropped_politely(talk, store, tmp_path):
-    first = talk()
-    first.launch()
-    first.intent("RememberMeIntent")
-    first.no()
-    first.session_ended()
-    with closing(sqlite3.connect(tmp_path / "skill.sqlite3")) as db, db:
-        (raw,) = db.execute("SELECT value FROM fields WHERE field LIKE 'interview.%'").fetchone()
-        interview = json.loads(raw)
-        interview["kb"] = "2020-01-01.0"
-        db.execute("UPDATE fields SET value = ? WHERE field LIKE 'interview.%'", (json.dumps(interview),))
-    turn = talk().launch()
-    assert turn.speech.startswith("My questions have changed since we last spoke, so let's start again.")
-    assert "bladder or bowels" in turn.speech and not turn.ended
 
 
 def test_last_time_s_advice_is_remembered_as_codes(talk, tmp_path):

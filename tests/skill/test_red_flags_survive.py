@@ -87,7 +87,8 @@ def test_a_stored_interview_of_older_knowledge_is_reduced_to_its_red_flags(talk,
         db.execute("UPDATE fields SET value = ? WHERE field LIKE 'interview.%'", (json.dumps(interview),))
     conv = talk()
     turn = conv.launch()
-    assert turn.speech.startswith("My questions have changed since we last spoke")
+    assert turn.speech.startswith("My questions have changed since we last spoke, so let's start again.")
+    assert "bladder or bowels" in turn.speech and not turn.ended  # politely, from the first question
     assert heard(conv) == ("weakness_walking_balance",)
 
 
