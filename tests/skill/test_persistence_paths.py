@@ -1,7 +1,7 @@
 """What the person hears across sessions, with the embedded store, where a test must reach into the store or the
 SSML: last time's advice as codes, the date spoken as a date (an interview stored under older knowledge:
-tests/skill/test_red_flags_survive.py). The rest of remembering (resume, consent, stop remembering, delete) is conversation data:
-tests/persistence/conversations/memory.yaml."""
+tests/skill/test_red_flags_survive.py). The rest of remembering (resume, consent, stop remembering, delete) is
+conversation data: tests/persistence/conversations/memory.yaml."""
 
 from __future__ import annotations
 
