@@ -86,11 +86,12 @@ class Conversation:
     new: bool = True
     session_id: str = "amzn1.echo-api.session.1"
     turns: list[Turn] = field(default_factory=list)
+    transport: Any = None  # event -> reply; default: the skill in process, through skill.invoke as the Lambda does
 
     def send(self, request: dict[str, Any]) -> Turn:
         event = envelope(request, self.attributes, self.new, self.session_id, self.locale, self.user_id,
                          self.person_id)
-        raw = invoke(self.skill, copy.deepcopy(event))
+        raw = (self.transport or (lambda e: invoke(self.skill, e)))(copy.deepcopy(event))
         # every response must deserialise as an ask_sdk_model ResponseEnvelope
         parsed = _serializer.deserialize(json.dumps(raw), ResponseEnvelope)
         assert isinstance(parsed, ResponseEnvelope)
@@ -172,3 +173,26 @@ def talk(store):
     """Conversations of one user with a skill that remembers (a new Conversation = a new session)."""
     skill = build_skill(persistence_adapter=store)
     return lambda: Conversation(skill=skill)
+
+
+def webservice_transport(skill: Any) -> Any:
+    """The same skill behind the self-hosted webservice (verification off), as a transport for Conversation."""
+    from hosting.webservice import create_app
+
+    client = create_app(skill, verify=False, skill_id=None).test_client()
+
+    def send(event: dict[str, Any]) -> dict[str, Any]:
+        resp = client.post("/", data=json.dumps(event), content_type="application/json")
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        reply: dict[str, Any] = resp.get_json()
+        return reply
+
+    return send
+
+
+@pytest.fixture(params=["lambda", "webservice"])
+def talk_anywhere(store, request):
+    """Like ``talk``, through the Lambda's entry or through the webservice."""
+    skill = build_skill(persistence_adapter=store)
+    transport = webservice_transport(skill) if request.param == "webservice" else None
+    return lambda: Conversation(skill=skill, transport=transport)

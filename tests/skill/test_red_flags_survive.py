@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
+from skill import build_skill
 from triage import engine
 from triage.knowledge import load_knowledge
 
-from .conftest import Conversation
+from .conftest import Conversation, webservice_transport
 
 KB = load_knowledge()
 EMERGENCY = {"value": "wet myself", "id": "loss_bladder_bowel"}
@@ -34,8 +35,10 @@ def _interrupted(talk: Any) -> None:
     first.session_ended("EXCEEDED_MAX_REPROMPTS")
 
 
-def test_reopening_after_a_volunteered_emergency_never_resumes_the_stored_interview(talk):
-    """The reliability review's sequence: resume offered, "I wet myself", "open ..." again, "yes", "stop"."""
+def test_reopening_after_a_volunteered_emergency_never_resumes_the_stored_interview(talk_anywhere):
+    """The reliability review's sequence: resume offered, "I wet myself", "open ..." again, "yes", "stop" -- through
+    the Lambda's entry and through the webservice."""
+    talk = talk_anywhere
     _interrupted(talk)
     conv = talk()
     assert "carry on" in conv.launch().speech
@@ -149,8 +152,10 @@ def test_an_unreadable_state_keeps_its_red_flags_whatever_arrives(conversation, 
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_the_person_is_told_in_one_sentence(conversation, kind):
-    conv = conversation()
+@pytest.mark.parametrize("through", ["lambda", "webservice"])
+def test_the_person_is_told_in_one_sentence(kind, through):
+    skill = build_skill()
+    conv = Conversation(skill=skill, transport=webservice_transport(skill) if through == "webservice" else None)
     conv.launch()
     conv.attributes["interview"] = _forged(kind)
     turn = conv.intent("AMAZON.NoIntent")
