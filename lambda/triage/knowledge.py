@@ -43,14 +43,26 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """A public page a rule beyond the article rests on: its address, the date it was read, and what it says in
+    our own words (never copied)."""
+
+    url: str
+    read: str
+    says: str
+
+
+@dataclass(frozen=True)
 class Finding:
     id: str
     reason: str
-    source: str
+    source: str  # verbatim quote of the article; "" when the finding is `cited` instead
     floor: str | None = None
     warning: str | None = None
     red_flag: bool = False
     volunteer: bool = False
+    denial: str | None = None  # "you have not lost control of your bladder or bowels": the explicit correction
+    cited: tuple[Citation, ...] = ()  # pages beyond the article (then `source` is "")
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,13 @@ class DurationRange:
 
 
 @dataclass(frozen=True)
+class Variant:
+    when: Any  # a condition, as in ask_if
+    text: str
+    reprompt: str
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     phase: str
@@ -81,6 +100,8 @@ class Question:
     on_no: tuple[str, ...] = ()
     options: tuple[Option, ...] = ()
     ranges: tuple[DurationRange, ...] = ()
+    follows: str | None = None  # a red flag's "is it new?" check: the red-flag finding it follows
+    variants: tuple[Variant, ...] = ()
 
     @property
     def is_red_flag(self) -> bool:
@@ -114,6 +135,10 @@ class Policy:
     unknown_floor: str
     stop_asking_at: str
     spoken_categories: int
+    unknown_floor_for: Mapping[str, str] = field(default_factory=dict)  # a flag's floor -> floor when unknown
+    self_care_overrides: tuple[str, ...] = ()  # findings whose floor the full self-care pattern sets aside
+    self_care_with_any: tuple[str, ...] = ()  # ... when one of these (an article trigger) is present too
+    ask_if_new: bool = True  # red flags get their "is it new?" check (questions with `follows`)
 
 
 @dataclass(frozen=True)
@@ -131,6 +156,7 @@ class Knowledge:
     links: Mapping[str, tuple[tuple[str, str | None, int], ...]] = field(init=False)  # finding -> (cat, cause, w)
     finding_order: Mapping[str, int] = field(init=False)
     disposition_at: Mapping[int, str] = field(init=False)  # level -> disposition id
+    new_check: Mapping[str, Question] = field(init=False)  # red-flag finding -> its "is it new?" question
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "causes", {c.id: c for cat in self.categories for c in cat.causes})
@@ -154,6 +180,7 @@ class Knowledge:
         object.__setattr__(self, "links", {f: tuple(v) for f, v in links.items()})
         object.__setattr__(self, "finding_order", {fid: i for i, fid in enumerate(self.findings)})
         object.__setattr__(self, "disposition_at", {d.level: d.id for d in self.dispositions.values()})
+        object.__setattr__(self, "new_check", {q.follows: q for q in self.questions if q.follows})
 
     def level(self, disposition_id: str) -> int:
         return self.dispositions[disposition_id].level
@@ -222,12 +249,20 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
         findings[fid] = Finding(
             id=fid,
             reason=_get(f, "reason", where),
-            source=_get(f, "source", where),
+            source=str(f.get("source", "")),
             floor=f.get("floor"),
             warning=f.get("warning"),
             red_flag=bool(f.get("red_flag", False)),
             volunteer=bool(f.get("volunteer", False)),
+            denial=f.get("denial"),
+            cited=tuple(
+                Citation(url=_get(c, "url", f"{where}.cited[{j}]"), read=str(_get(c, "read", f"{where}.cited[{j}]")),
+                         says=_get(c, "says", f"{where}.cited[{j}]"))
+                for j, c in enumerate(f.get("cited", ()))
+            ),
         )
+        if not f.get("source") and not findings[fid].cited:
+            raise KnowledgeError(f"{where}: needs a 'source' quote or a 'cited' page")
     questions: list[Question] = []
     for i, q in enumerate(_get(data, "questions", origin)):
         where = f"{origin}: questions[{i}]"
@@ -265,6 +300,12 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
                     for j, o in enumerate(q.get("options", ()))
                 ),
                 ranges=ranges,
+                follows=q.get("follows"),
+                variants=tuple(
+                    Variant(when=_get(v, "if", f"{where}.variants[{j}]"), text=_get(v, "text", f"{where}.variants[{j}]"),
+                            reprompt=_get(v, "reprompt", f"{where}.variants[{j}]"))
+                    for j, v in enumerate(q.get("variants", ()))
+                ),
             )
         )
     dispositions: dict[str, Disposition] = {}
@@ -287,6 +328,10 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
         unknown_floor=_get(pol["unknown_red_flag"], "floor", f"{origin}: policy.unknown_red_flag"),
         stop_asking_at=_get(pol, "stop_asking_at", f"{origin}: policy"),
         spoken_categories=int(_get(pol, "spoken_categories", f"{origin}: policy")),
+        unknown_floor_for=dict(pol["unknown_red_flag"].get("floor_for", {})),
+        self_care_overrides=tuple(pol["self_care_when"].get("overrides", ())),
+        self_care_with_any=tuple(pol["self_care_when"].get("with_any", ())),
+        ask_if_new=bool(pol.get("new_or_long_standing", {}).get("ask_after_yes", True)),
     )
     return Knowledge(
         version=str(_get(data, "version", origin)),
