@@ -62,13 +62,12 @@ def respond(handler_input: HandlerInput, state: dict[str, Any], intro: Speech | 
 
 
 def question_speech(t: Strings, step: Ask) -> tuple[Speech, Speech]:
-    q = step.question
-    text = q.plain if step.rephrase and q.plain else q.text
+    text = step.text  # the wording for this person (plain words after "I don't know", or a variant)
     speech = Speech(t)
     if step.rephrase:
         speech.say("rephrase_intro")
     speech.text(text)
-    return speech, Speech(t).text(text).text(q.reprompt)
+    return speech, Speech(t).text(text).text(step.reprompt)
 
 
 def ask(handler_input: HandlerInput, step: Ask, intro: Speech | None = None, guide: bool = False) -> Response:
@@ -108,7 +107,7 @@ def result_speech(t: Strings, kb: Knowledge, res: Result) -> Speech:
     if res.urgent_reasons:
         reason = kb.findings[res.urgent_reasons[0]].reason
         speech.say("because_sentence", headline=disposition.headline.rstrip("."), reason=reason)
-    elif res.unknown_red_flags and res.level == kb.level(kb.policy.unknown_floor):
+    elif res.unknown_red_flags and res.level > kb.level(kb.policy.default):  # set by a sign not ruled out
         warning = kb.findings[res.unknown_red_flags[0]].warning or ""
         speech.say("unsure_sentence", headline=disposition.headline.rstrip("."), warning=warning)
     else:

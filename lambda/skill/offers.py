@@ -178,6 +178,40 @@ def emergency_goodbye(handler_input: HandlerInput) -> Response:
     return finish(handler_input, Speech(Turn.of(handler_input).t).say("emergency_goodbye"), end=True)
 
 
+def offer_correction(handler_input: HandlerInput, finding_id: str) -> Response:
+    """"Go back" right after a red flag: never undone silently. Ask the explicit confirmation instead."""
+    turn = Turn.of(handler_input)
+    turn.offer = Offer.CORRECT
+    turn.attrs["correcting"] = finding_id
+    return finish(handler_input, correction_question(turn), Speech(turn.t).say("correct_reprompt"))
+
+
+def correction_question(turn: Turn) -> Speech:
+    fid = turn.attrs.get("correcting")
+    denial = turn.kb.findings[fid].denial if isinstance(fid, str) and fid in turn.kb.findings else None
+    return Speech(turn.t).say("correct_confirm", denial=denial or "")
+
+
+def withdraw(handler_input: HandlerInput) -> Response:
+    """Yes to "Just to be sure: <denial>?": the red flag is taken back, explicitly."""
+    turn = Turn.of(handler_input)
+    fid = turn.attrs.pop("correcting", None)
+    turn.offer = None
+    try:
+        state = engine.withdraw(turn.state, turn.kb, str(fid))
+    except engine.TriageError:
+        return continue_after(handler_input, Speech(turn.t))
+    log.info("interview.red_flag_withdrawn")
+    return respond(handler_input, state, Speech(turn.t).say("corrected"))
+
+
+def keep_red_flag(handler_input: HandlerInput) -> Response:
+    turn = Turn.of(handler_input)
+    turn.attrs.pop("correcting", None)
+    turn.offer = None
+    return continue_after(handler_input, Speech(turn.t).say("correct_kept"))
+
+
 OFFERS: dict[Offer, OfferSpec] = {
     Offer.RESUME: OfferSpec("resume_question", "resume_reprompt", yes=lambda h: resume(h, accept=True),
                             no=lambda h: resume(h, accept=False), reask="first"),
@@ -190,4 +224,5 @@ OFFERS: dict[Offer, OfferSpec] = {
                               reask="never"),
     Offer.EMERGENCY: OfferSpec("emergency_offer", "emergency_offer", yes=repeat_emergency, no=emergency_goodbye,
                                reask="never"),
+    Offer.CORRECT: OfferSpec("correct_again", "correct_reprompt", yes=withdraw, no=keep_red_flag, reask="first"),
 }

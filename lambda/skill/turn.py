@@ -37,6 +37,7 @@ class Offer(StrEnum):
     SIGNS = "result"  # "Would you like to hear the warning signs?" (stored value kept from earlier releases)
     ANYTHING = "anything"  # "Anything else?"
     EMERGENCY = "emergency"  # "Should I repeat that?" after the emergency instruction
+    CORRECT = "correct"  # "Just to be sure: you have not lost control of your bladder or bowels?" (a red flag)
 
 
 class Turn:
