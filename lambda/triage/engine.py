@@ -245,6 +245,31 @@ def _matters(kb: Knowledge, q: Question, floor: int) -> bool:
     )
 
 
+def _outcome(res: Result) -> tuple[str, str | None, str | None]:
+    """What the person hears first: the disposition, the likeliest category and its likeliest cause."""
+    if not res.evidence:
+        return res.disposition, None, None
+    top = res.categories[0]
+    return res.disposition, top.id, top.causes[0] if top.causes else None
+
+
+def _could_change(kb: Knowledge, iv: Interview, q: Question) -> bool:
+    """Could some answer to q change the disposition, the top category or its top cause? (One question ahead: a
+    question skipped now is looked at again after the next answer.)"""
+    now = _outcome(_result(kb, iv))
+    answers: list[tuple[str, ...]] = [q.on_yes, q.on_no] if q.type == "yes_no" else (
+        [o.findings for o in q.options] if q.type == "choice" else [r.findings for r in q.ranges])
+    for found in answers:
+        if all(f in iv.findings for f in found):
+            continue
+        trial = Interview(findings={**iv.findings, **dict.fromkeys(found)}, answered=iv.answered | {q.id},
+                          unknown=iv.unknown, unknown_red_flags=iv.unknown_red_flags, asked=iv.asked,
+                          baseline=iv.baseline, checked=iv.checked, withdrawn=iv.withdrawn)
+        if _outcome(_result(kb, trial)) != now:
+            return True
+    return False
+
+
 def _next_question(kb: Knowledge, iv: Interview) -> Ask | None:
     if iv.closed:
         return None
@@ -265,6 +290,8 @@ def _next_question(kb: Knowledge, iv: Interview) -> Ask | None:
             continue
         if not _matters(kb, q, floor):
             continue
+        if q.phase == "characterise" and q.possible_findings.isdisjoint(kb.gating) and not _could_change(kb, iv, q):
+            continue  # no answer to it could change the advice or the likeliest cause
         rephrase = q.is_red_flag and iv.unknown.get(q.id, 0) >= 1
         wording = next((v for v in q.variants if _holds(v.when, iv.findings, iv.baseline)), None)
         return Ask(question=q, rephrase=rephrase, number=iv.asked + 1, wording=wording)

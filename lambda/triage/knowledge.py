@@ -192,6 +192,26 @@ class Knowledge:
         raise KeyError(category_id)
 
     @cached_property
+    def gating(self) -> frozenset[str]:
+        """Findings some question's ask_if (or variant) depends on: an answer that records one opens or closes
+        other questions, so it is always worth asking."""
+        out: set[str] = set()
+
+        def refs(cond: Any) -> None:
+            if isinstance(cond, str):
+                out.add(cond)
+            elif isinstance(cond, dict):
+                for value in cond.values():
+                    for sub in value if isinstance(value, list) else [value]:
+                        refs(sub)
+
+        for q in self.questions:
+            refs(q.ask_if)
+            for v in q.variants:
+                refs(v.when)
+        return frozenset(out)
+
+    @cached_property
     def red_flags(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings.values() if f.red_flag)
 
