@@ -202,10 +202,25 @@ def red_flag_action(turn: Turn) -> str | None:
     return action[:1].lower() + action[1:]
 
 
-def goodbye(handler_input: HandlerInput) -> Speech:
-    """Goodbye, with the advice again if a red flag was heard, however the person leaves."""
-    turn = Turn.of(handler_input)
+def urgent_action(turn: Turn) -> str | None:
+    """What to do because of advice that is more than routine (a red flag heard, a sign not ruled out, a warning
+    sign): the most urgent of the red-flag action and the result's own, as a template; None otherwise."""
+    kb = turn.kb
     action = red_flag_action(turn)
+    step = turn.step if turn.started else None
+    if isinstance(step, Result) and step.level > kb.level(kb.policy.default):
+        heard = [kb.level(kb.findings[f].floor or "routine") for f in turn.red_flags]
+        if step.level > max(heard, default=-1):
+            text = kb.dispositions[step.disposition].action
+            action = text[:1].lower() + text[1:]
+    return action
+
+
+def goodbye(handler_input: HandlerInput) -> Speech:
+    """Goodbye, with the advice again if it was more than routine, however the person leaves (stop, cancel, "no"
+    to the last offers)."""
+    turn = Turn.of(handler_input)
+    action = urgent_action(turn)
     if action:
         return Speech(turn.t).text(turn.t["goodbye_red_flag"].replace("{action}", action))
     return Speech(turn.t).say("goodbye")
