@@ -112,9 +112,22 @@ def result_speech(t: Strings, kb: Knowledge, res: Result) -> Speech:
         speech.say("unsure_sentence", headline=disposition.headline.rstrip("."), warning=warning)
     else:
         speech.text(disposition.headline)
-    if res.disposition == "immediate":
-        speech.say("immediate_safety_net")
-    return speech
+    return speech.extend(action_speech(t, speech, res.disposition))
+
+
+def action_speech(t: Strings, said: Speech, disposition: str) -> Speech:
+    """What to do and where to go, in the locale's words ("GP" in en-GB, en-AU, en-IN), spoken in the same breath
+    as the advice: the full sentence when it fits the one-breath limit, a shorter one otherwise (the card has it
+    all)."""
+    for key in (f"action_{disposition}", f"action_{disposition}_short"):
+        try:
+            template = t[key]
+        except KeyError:
+            continue
+        action = Speech(t).text(template, doctor=t["doctor"])
+        if word_count(said.plain) + word_count(action.plain) <= MAX_PREAMBLE_WORDS:
+            return action
+    return Speech(t).say("immediate_safety_net") if disposition == "immediate" else Speech(t)
 
 
 def causes_speech(t: Strings, kb: Knowledge, res: Result) -> Speech:
@@ -123,13 +136,24 @@ def causes_speech(t: Strings, kb: Knowledge, res: Result) -> Speech:
     if not res.evidence:
         return speech.say("no_single_cause")
     first = res.categories[0]
-    name = kb.category(first.id).name
-    if first.reasons:
-        speech.say("likely_one", category=name, reason=kb.findings[first.reasons[0]].reason)
+    reason = kb.findings[first.reasons[0]].reason if first.reasons else None
+    if first.causes:  # a specific cause, said as rare when the article calls it rare
+        top = kb.causes[first.causes[0]]
+        if reason is None:
+            speech.say("likely_cause_noreason", cause=top.name)
+        else:
+            speech.say("likely_cause_rare" if top.rare else "likely_cause", cause=top.name, reason=reason)
+    elif reason is not None:
+        speech.say("likely_one", category=kb.category(first.id).name, reason=reason)
     else:
-        speech.say("likely_one_noreason", category=name)
-    for other in res.categories[1 : kb.policy.spoken_categories]:
-        candidate = Speech(t).say("likely_two", category=kb.category(other.id).name)
+        speech.say("likely_one_noreason", category=kb.category(first.id).name)
+    # the runner-up: the next cause of the same category, else the next category's likeliest cause
+    others = [kb.causes[c] for c in first.causes[1:2]]
+    for cat in res.categories[1 : kb.policy.spoken_categories]:
+        if cat.score > 0 and not others:
+            others = [kb.causes[c] for c in cat.causes[:1]]
+    for other in others:
+        candidate = Speech(t).say("likely_also_rare" if other.rare else "likely_also", cause=other.name)
         if word_count(speech.plain) + word_count(candidate.plain) <= MAX_PREAMBLE_WORDS:
             speech.extend(candidate)
     return speech

@@ -30,6 +30,7 @@ class Cause:
     spoken: str
     source: str
     features: Mapping[str, int]
+    rare: bool = False  # the article calls it rare: said as rare when named
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,7 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
                 spoken=_get(c, "spoken", f"{where}.causes[{j}]"),
                 source=_get(c, "source", f"{where}.causes[{j}]"),
                 features=_features(c.get("features")),
+                rare=bool(c.get("rare", False)),
             )
             for j, c in enumerate(_get(cat, "causes", where))
         )
