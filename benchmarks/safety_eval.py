@@ -137,12 +137,13 @@ def read_result(replies: Iterable[dict[str, Any]], kb: Knowledge) -> tuple[str |
     """(disposition, leading category, card and `last` agree, top cause) from the last reply that carried a result
     card."""
     headlines = {d.headline: d.id for d in kb.dispositions.values()}
+    headlines.update({d.headline_other: d.id for d in kb.dispositions.values() if d.headline_other})
     for reply in reversed(list(replies)):
         content = str(((reply.get("response") or {}).get("card") or {}).get("content") or "")
         if not content.startswith("Advice:"):
             continue
         lines = content.splitlines()
-        found = [d for h, d in headlines.items() if h in lines[0]]
+        found = list({d for h, d in headlines.items() if h in lines[0]})
         disposition = found[0] if len(found) == 1 else None
         after = lines[lines.index("Likely causes:") + 1] if "Likely causes:" in lines else ""
         category = category_id(after, kb) if after.startswith("- ") else "none"

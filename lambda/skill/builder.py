@@ -52,6 +52,7 @@ def build_skill(
         info.WhenToSeeDoctorHandler(),
         info.LastResultHandler(),
         settings.SpeechRateHandler(),
+        settings.ForSomeoneElseHandler(),
         settings.DeleteDataHandler(),
         errors.SessionEndedHandler(),
         errors.SystemExceptionHandler(),

@@ -23,6 +23,7 @@ from skill.conversation import (
     emergency,
     finish,
     goodbye,
+    reason,
     respond,
     signs_card,
 )
@@ -104,7 +105,7 @@ def resume(handler_input: HandlerInput, accept: bool) -> Response:
 def starting_over(turn: Turn) -> Speech:
     carried = turn.state["carried"]
     if carried:
-        return Speech(turn.t).say("starting_over_carried", reason=turn.kb.findings[carried[0]].reason)
+        return Speech(turn.t).say("starting_over_carried", reason=reason(turn.kb, carried[0], turn.other))
     return Speech(turn.t).say("starting_over")
 
 
@@ -139,7 +140,7 @@ def causes(handler_input: HandlerInput) -> Response:
     if not isinstance(step, Result):
         return continue_after(handler_input, Speech(turn.t))
     turn.offer = Offer.SIGNS
-    speech = causes_speech(turn.t, turn.kb, step).say("result_offer")
+    speech = causes_speech(turn.t, turn.kb, step, turn.other).say("result_offer")
     return finish(handler_input, speech, Speech(turn.t).say("result_offer_reprompt"))
 
 
@@ -188,7 +189,8 @@ def offer_correction(handler_input: HandlerInput, finding_id: str) -> Response:
 
 def correction_question(turn: Turn) -> Speech:
     fid = turn.attrs.get("correcting")
-    denial = turn.kb.findings[fid].denial if isinstance(fid, str) and fid in turn.kb.findings else None
+    finding = turn.kb.findings.get(fid) if isinstance(fid, str) else None
+    denial = None if finding is None else (finding.denial_other or finding.denial) if turn.other else finding.denial
     return Speech(turn.t).say("correct_confirm", denial=denial or "")
 
 

@@ -78,6 +78,11 @@ class Turn:
         return self._state
 
     @property
+    def other(self) -> bool:
+        """Asking for someone else ("it's for my dad"): third-person wording for the rest of the session."""
+        return self.attrs.get("person") == "other"
+
+    @property
     def started(self) -> bool:
         """An interview exists in this session (even one with no answer yet)."""
         return "interview" in self.attrs

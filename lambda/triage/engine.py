@@ -90,13 +90,24 @@ class Ask:
 
     @property
     def text(self) -> str:
-        if self.rephrase and self.question.plain:
-            return self.question.plain
-        return self.wording.text if self.wording else self.question.text
+        return self.words(other=False)[0]
 
     @property
     def reprompt(self) -> str:
-        return self.wording.reprompt if self.wording else self.question.reprompt
+        return self.words(other=False)[1]
+
+    def words(self, other: bool) -> tuple[str, str]:
+        """(question, reprompt) as said to this person; ``other``: asking for someone else ("it's for my dad")."""
+        q, w = self.question, self.wording
+        if other:
+            reprompt = (w.reprompt_other or w.reprompt) if w else (q.reprompt_other or q.reprompt)
+            if self.rephrase and q.plain:
+                return q.plain_other or q.plain, reprompt
+            return ((w.text_other or w.text) if w else (q.text_other or q.text)), reprompt
+        reprompt = w.reprompt if w else q.reprompt
+        if self.rephrase and q.plain:
+            return q.plain, reprompt
+        return (w.text if w else q.text), reprompt
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,8 @@ class Finding:
     red_flag: bool = False
     volunteer: bool = False
     denial: str | None = None  # "you have not lost control of your bladder or bowels": the explicit correction
+    reason_other: str | None = None  # the reason when asking for someone else ("they have ...")
+    denial_other: str | None = None
     cited: tuple[Citation, ...] = ()  # pages beyond the article (then `source` is "")
 
 
@@ -85,6 +87,8 @@ class Variant:
     when: Any  # a condition, as in ask_if
     text: str
     reprompt: str
+    text_other: str | None = None
+    reprompt_other: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,9 @@ class Question:
     ranges: tuple[DurationRange, ...] = ()
     follows: str | None = None  # a red flag's "is it new?" check: the red-flag finding it follows
     variants: tuple[Variant, ...] = ()
+    text_other: str | None = None  # wording when asking for someone else ("it's for my dad")
+    plain_other: str | None = None
+    reprompt_other: str | None = None
 
     @property
     def is_red_flag(self) -> bool:
@@ -125,6 +132,14 @@ class Disposition:
     headline: str
     action: str
     source: str
+    headline_other: str | None = None  # when asking for someone else
+    action_other: str | None = None
+
+    def for_person(self, other: bool) -> tuple[str, str]:
+        """(headline, action) in the person's wording."""
+        if other:
+            return self.headline_other or self.headline, self.action_other or self.action
+        return self.headline, self.action
 
 
 @dataclass(frozen=True)
@@ -277,6 +292,8 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
             red_flag=bool(f.get("red_flag", False)),
             volunteer=bool(f.get("volunteer", False)),
             denial=f.get("denial"),
+            reason_other=f.get("reason_other"),
+            denial_other=f.get("denial_other"),
             cited=tuple(
                 Citation(url=_get(c, "url", f"{where}.cited[{j}]"), read=str(_get(c, "read", f"{where}.cited[{j}]")),
                          says=_get(c, "says", f"{where}.cited[{j}]"))
@@ -323,9 +340,13 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
                 ),
                 ranges=ranges,
                 follows=q.get("follows"),
+                text_other=q.get("text_other"),
+                plain_other=q.get("plain_other"),
+                reprompt_other=q.get("reprompt_other"),
                 variants=tuple(
                     Variant(when=_get(v, "if", f"{where}.variants[{j}]"), text=_get(v, "text", f"{where}.variants[{j}]"),
-                            reprompt=_get(v, "reprompt", f"{where}.variants[{j}]"))
+                            reprompt=_get(v, "reprompt", f"{where}.variants[{j}]"), text_other=v.get("text_other"),
+                            reprompt_other=v.get("reprompt_other"))
                     for j, v in enumerate(q.get("variants", ()))
                 ),
             )
@@ -340,6 +361,8 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
             headline=_get(d, "headline", where),
             action=_get(d, "action", where),
             source=_get(d, "source", where),
+            headline_other=d.get("headline_other"),
+            action_other=d.get("action_other"),
         )
     pol = _get(data, "policy", origin)
     policy = Policy(

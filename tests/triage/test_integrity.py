@@ -164,3 +164,25 @@ def test_top_cause_of_its_category(kb: Knowledge, graph: Graph) -> None:
     herniated disc), so it is always outranked. Pinned so a knowledge change that alters this is noticed."""
     tops = {cat.causes[0] for _, path, _ in graph for cat in path[-1][1].categories if cat.causes}
     assert set(kb.causes) - tops == {"spondylolisthesis"}
+
+
+def test_every_second_person_wording_has_its_third_person_form(kb: Knowledge) -> None:
+    """Asking for someone else ("it's for my dad") changes the wording for the rest of the session: every question,
+    plain rewording, variant, reason, denial and disposition that speaks to "you" has its *_other form, and that
+    form no longer says "you"."""
+    import re
+
+    you = re.compile(r"\b(you|your|yourself|you're|you've)\b", re.IGNORECASE)
+    pairs: list[tuple[str, str, str | None]] = []
+    for q in kb.questions:
+        pairs += [(f"{q.id}.text", q.text, q.text_other), (f"{q.id}.plain", q.plain or "", q.plain_other)]
+        pairs += [(f"{q.id}.variant", v.text, v.text_other) for v in q.variants]
+    for f in kb.findings.values():
+        pairs += [(f"{f.id}.reason", f.reason, f.reason_other), (f"{f.id}.denial", f.denial or "", f.denial_other)]
+    for d in kb.dispositions.values():
+        pairs += [(f"{d.id}.headline", d.headline, d.headline_other), (f"{d.id}.action", d.action, d.action_other)]
+    for where, text, other in pairs:
+        if you.search(text):
+            assert other, f"{where}: no third-person form"
+        if other:
+            assert not you.search(other), f"{where}: {other!r} still says 'you'"

@@ -1,4 +1,4 @@
-"""Settings: speech rate, and deleting what the skill keeps."""
+"""Settings: speech rate, asking for someone else, and deleting what the skill keeps."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill import state as st
+from skill.handlers import launch
 from skill.offers import continue_after
 from skill.slots import resolved_id
 from skill.speech import Speech
@@ -39,3 +40,18 @@ class DeleteDataHandler(AbstractRequestHandler):
         turn = Turn.of(handler_input)
         turn.offer = Offer.DELETE
         return continue_after(handler_input, Speech(turn.t))
+
+
+class ForSomeoneElseHandler(AbstractRequestHandler):
+    """"It's for my dad": third-person wording for the rest of the session (the knowledge's *_other texts)."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("ForSomeoneElseIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.attrs["person"] = "other"
+        session = handler_input.request_envelope.session
+        if session is None or session.new or not turn.started:
+            return launch.launch(handler_input)
+        return continue_after(handler_input, Speech(turn.t).say("person_other"))
