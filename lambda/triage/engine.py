@@ -265,9 +265,13 @@ def _outcome(res: Result) -> tuple[str, str | None, str | None]:
 
 
 def _could_change(kb: Knowledge, iv: Interview, q: Question) -> bool:
-    """Could some answer to q change the disposition, the top category or its top cause? (One question ahead: a
-    question skipped now is looked at again after the next answer.)"""
-    now = _outcome(_result(kb, iv))
+    """Could the answer to q -- alone, or together with the answers still to come -- change the disposition, the
+    top category or its top cause? The disposition is checked one answer ahead (floors and the self-care pattern
+    are decided by single findings); the ranking by an upper bound: q matters when one of its findings points to a
+    rival cause or category that could still reach the leader's score with every remaining question answered in
+    its favour (ties count, so the bound never skips a question that could make a tie)."""
+    res = _result(kb, iv)
+    now = _outcome(res)
     answers: list[tuple[str, ...]] = [q.on_yes, q.on_no] if q.type == "yes_no" else (
         [o.findings for o in q.options] if q.type == "choice" else [r.findings for r in q.ranges])
     for found in answers:
@@ -278,6 +282,40 @@ def _could_change(kb: Knowledge, iv: Interview, q: Question) -> bool:
                           baseline=iv.baseline, checked=iv.checked, withdrawn=iv.withdrawn)
         if _outcome(_result(kb, trial)) != now:
             return True
+    return _rival_could_reach(kb, iv, q, res)
+
+
+def _rival_could_reach(kb: Knowledge, iv: Interview, q: Question, res: Result) -> bool:
+    present = iv.findings
+    still = set().union(*(r.possible_findings for r in kb.questions
+                          if r.phase == "characterise" and r.id not in iv.answered)) - set(present)
+    cause_now: dict[str, int] = {}
+    cause_max: dict[str, int] = {}
+    bonus_now: dict[str, int] = {}
+    bonus_max: dict[str, int] = {}
+    for fid in set(present) | still:
+        for cat_id, cause_id, weight in kb.links.get(fid, ()):
+            target_now, target_max, key = (bonus_now, bonus_max, cat_id) if cause_id is None else (
+                cause_now, cause_max, cause_id)
+            target_max[key] = target_max.get(key, 0) + weight
+            if fid in present:
+                target_now[key] = target_now.get(key, 0) + weight
+    leader = res.categories[0] if res.evidence else None
+    lead_cat = leader.score if leader else 0
+    lead_cause = cause_now.get(leader.causes[0], 0) if leader and leader.causes else 0
+    mine = q.possible_findings
+    for fid in mine:
+        for cat_id, cause_id, _ in kb.links.get(fid, ()):
+            cat = kb.category(cat_id)
+            cat_max = bonus_max.get(cat_id, 0) + max((cause_max.get(c.id, 0) for c in cat.causes), default=0)
+            if leader is None or cat_id != leader.id:
+                if cat_max >= lead_cat:
+                    return True  # a rival category could catch up
+            elif cause_id is not None and leader.causes and cause_id != leader.causes[0]:
+                if cause_max.get(cause_id, 0) >= lead_cause:
+                    return True  # a rival cause in the leading category could catch up
+            elif cause_id is not None and not leader.causes:
+                return True  # the leading category names no cause yet: this could name one
     return False
 
 
@@ -309,6 +347,16 @@ def _next_question(kb: Knowledge, iv: Interview) -> Ask | None:
     return None
 
 
+def _cause_rank(kb: Knowledge, cause_id: str, score: int, present: Mapping[str, None]) -> tuple[int, ...]:
+    """Order of causes within a category: a rare cause (the article's "in rare instances") only leads with a feature
+    of its own (weight 2) heard; then the score; ties broken by the strongest single feature heard, then by the
+    article's frequency words (a "common" cause first), then file order (stable sort)."""
+    cause = kb.causes[cause_id]
+    own = max((w for f, w in cause.features.items() if f in present), default=0)
+    held_back = cause.rare and own < 2
+    return (held_back, -score, -own, not cause.common)
+
+
 def _result(kb: Knowledge, iv: Interview) -> Result:
     present = iv.findings
     order = kb.finding_order
@@ -326,14 +374,17 @@ def _result(kb: Knowledge, iv: Interview) -> Result:
                 weights[cat_id][fid] = weight
     scored: list[tuple[int, int, CategoryResult]] = []
     for index, cat in enumerate(kb.categories):
-        ranked = sorted((c.id for c in cat.causes if c.id in cause_score), key=lambda c: -cause_score[c])
+        ranked = sorted((c.id for c in cat.causes if c.id in cause_score),
+                        key=lambda c: _cause_rank(kb, c, cause_score[c], present))
         score = category_bonus.get(cat.id, 0) + (cause_score[ranked[0]] if ranked else 0)
         top = kb.causes[ranked[0]].features if ranked else {}
         w = weights[cat.id]
         # reasons: what points to the leading cause first, strongest first; then the rest
         reasons = tuple(sorted(w, key=lambda f: (f not in top, -top.get(f, 0), -w[f], order[f])))
         scored.append((score, index, CategoryResult(cat.id, score, tuple(ranked), reasons)))
-    with_evidence = sorted((s for s in scored if s[0] > 0), key=lambda s: (-s[0], s[1]))
+    # ties between categories: the stronger leading cause (its own evidence), then the category's order
+    top_score = {cat.id: cause_score.get(cat.causes[0], 0) if cat.causes else 0 for _, _, cat in scored}
+    with_evidence = sorted((s for s in scored if s[0] > 0), key=lambda s: (-s[0], -top_score[s[2].id], s[1]))
     evidence = bool(with_evidence)
     categories = tuple(s[2] for s in (with_evidence or scored))
 

@@ -31,6 +31,7 @@ class Cause:
     source: str
     features: Mapping[str, int]
     rare: bool = False  # the article calls it rare: said as rare when named
+    common: bool = False  # the article calls it common: ranked first among equals
 
 
 @dataclass(frozen=True)
@@ -266,6 +267,7 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
                 source=_get(c, "source", f"{where}.causes[{j}]"),
                 features=_features(c.get("features")),
                 rare=bool(c.get("rare", False)),
+                common=bool(c.get("common", False)),
             )
             for j, c in enumerate(_get(cat, "causes", where))
         )
