@@ -264,87 +264,118 @@ def _outcome(res: Result) -> tuple[str, str | None, str | None]:
     return res.disposition, top.id, top.causes[0] if top.causes else None
 
 
-def _could_change(kb: Knowledge, iv: Interview, q: Question) -> bool:
+@dataclass
+class _Outlook:
+    """What the remaining answers could still do, computed once per step (see _could_change)."""
+
+    res: Result
+    cause_max: dict[str, int]  # cause -> its score with every remaining question answered in its favour
+    category_max: dict[str, int]  # category -> the same, with its best cause
+    lead_cause: int  # the leading cause's score now
+
+
+def _outlook(kb: Knowledge, iv: Interview) -> _Outlook:
+    res = _result(kb, iv)
+    present = iv.findings
+    still = set().union(*(r.possible_findings for r in kb.questions
+                          if r.phase == "characterise" and r.id not in iv.answered)) - set(present)
+    cause_now: dict[str, int] = {}
+    cause_max: dict[str, int] = {}
+    bonus_max: dict[str, int] = {}
+    for fid in set(present) | still:
+        for cat_id, cause_id, weight in kb.links.get(fid, ()):
+            if cause_id is None:
+                bonus_max[cat_id] = bonus_max.get(cat_id, 0) + weight
+            else:
+                cause_max[cause_id] = cause_max.get(cause_id, 0) + weight
+                if fid in present:
+                    cause_now[cause_id] = cause_now.get(cause_id, 0) + weight
+    category_max = {cat.id: bonus_max.get(cat.id, 0) + max((cause_max.get(c.id, 0) for c in cat.causes), default=0)
+                    for cat in kb.categories}
+    leader = res.categories[0] if res.evidence else None
+    lead_cause = cause_now.get(leader.causes[0], 0) if leader and leader.causes else 0
+    return _Outlook(res, cause_max, category_max, lead_cause)
+
+
+def _could_change(kb: Knowledge, iv: Interview, q: Question, look: _Outlook) -> bool:
     """Could the answer to q -- alone, or together with the answers still to come -- change the disposition, the
     top category or its top cause? The disposition is checked one answer ahead (floors and the self-care pattern
     are decided by single findings); the ranking by an upper bound: q matters when one of its findings points to a
     rival cause or category that could still reach the leader's score with every remaining question answered in
     its favour (ties count, so the bound never skips a question that could make a tie)."""
-    res = _result(kb, iv)
+    res = look.res
     now = _outcome(res)
     answers: list[tuple[str, ...]] = [q.on_yes, q.on_no] if q.type == "yes_no" else (
         [o.findings for o in q.options] if q.type == "choice" else [r.findings for r in q.ranges])
     for found in answers:
-        if all(f in iv.findings for f in found):
+        if all(f in iv.findings for f in found) or not _may_move_disposition(kb, res, found):
             continue
         trial = Interview(findings={**iv.findings, **dict.fromkeys(found)}, answered=iv.answered | {q.id},
                           unknown=iv.unknown, unknown_red_flags=iv.unknown_red_flags, asked=iv.asked,
                           baseline=iv.baseline, checked=iv.checked, withdrawn=iv.withdrawn)
         if _outcome(_result(kb, trial)) != now:
             return True
-    return _rival_could_reach(kb, iv, q, res)
-
-
-def _rival_could_reach(kb: Knowledge, iv: Interview, q: Question, res: Result) -> bool:
-    present = iv.findings
-    still = set().union(*(r.possible_findings for r in kb.questions
-                          if r.phase == "characterise" and r.id not in iv.answered)) - set(present)
-    cause_now: dict[str, int] = {}
-    cause_max: dict[str, int] = {}
-    bonus_now: dict[str, int] = {}
-    bonus_max: dict[str, int] = {}
-    for fid in set(present) | still:
-        for cat_id, cause_id, weight in kb.links.get(fid, ()):
-            target_now, target_max, key = (bonus_now, bonus_max, cat_id) if cause_id is None else (
-                cause_now, cause_max, cause_id)
-            target_max[key] = target_max.get(key, 0) + weight
-            if fid in present:
-                target_now[key] = target_now.get(key, 0) + weight
     leader = res.categories[0] if res.evidence else None
-    lead_cat = leader.score if leader else 0
-    lead_cause = cause_now.get(leader.causes[0], 0) if leader and leader.causes else 0
-    mine = q.possible_findings
-    for fid in mine:
+    for fid in q.possible_findings:
         for cat_id, cause_id, _ in kb.links.get(fid, ()):
-            cat = kb.category(cat_id)
-            cat_max = bonus_max.get(cat_id, 0) + max((cause_max.get(c.id, 0) for c in cat.causes), default=0)
-            if leader is None or cat_id != leader.id:
-                if cat_max >= lead_cat:
-                    return True  # a rival category could catch up
-            elif cause_id is not None and leader.causes and cause_id != leader.causes[0]:
-                if cause_max.get(cause_id, 0) >= lead_cause:
+            if leader is None or (cat_id != leader.id and look.category_max[cat_id] >= leader.score):
+                return True  # a rival category could catch up (or nothing leads yet)
+            if cat_id == leader.id and cause_id is not None:
+                if not leader.causes:
+                    return True  # the leading category names no cause yet: this could name one
+                if cause_id != leader.causes[0] and look.cause_max.get(cause_id, 0) >= look.lead_cause:
                     return True  # a rival cause in the leading category could catch up
-            elif cause_id is not None and not leader.causes:
-                return True  # the leading category names no cause yet: this could name one
+    return False
+
+
+def _may_move_disposition(kb: Knowledge, res: Result, found: tuple[str, ...]) -> bool:
+    """Cheap filter before trying an answer: only a floor above the advice, or a finding the self-care pattern
+    depends on, can move the disposition (the ranking is bounded separately)."""
+    pol = kb.policy
+    pattern = set(pol.self_care_all) | set(pol.self_care_with_any) | set(pol.self_care_overrides)
+    for fid in found:
+        if _floor_level(kb, kb.findings[fid]) > res.level or fid in pattern:
+            return True
+        if res.disposition == "self_care" and any(cat in pol.self_care_no_evidence_for
+                                                  for cat, _, _ in kb.links.get(fid, ())):
+            return True
     return False
 
 
 def _next_question(kb: Knowledge, iv: Interview) -> Ask | None:
+    return _next_step(kb, iv)[0]
+
+
+def _next_step(kb: Knowledge, iv: Interview) -> tuple[Ask | None, Result | None]:
+    """The next question, or None with the result when it was computed on the way (else None)."""
     if iv.closed:
-        return None
+        return None, None
     emergency = kb.level("emergency")
     settled = [f for f in iv.findings if f in iv.checked or f not in kb.new_check]
     if max((_floor_level(kb, kb.findings[f]) for f in settled), default=-1) >= emergency:
-        return None  # an emergency settled: nothing else may delay the instruction
+        return None, None  # an emergency settled: nothing else may delay the instruction
     check = _pending_new_check(kb, iv)
     if check is not None:  # before anything else, even before the emergency instruction of the sign it checks
-        return Ask(question=check, rephrase=iv.unknown.get(check.id, 0) >= 1, number=iv.asked + 1)
+        return Ask(question=check, rephrase=iv.unknown.get(check.id, 0) >= 1, number=iv.asked + 1), None
     if _floor(kb, iv) >= emergency:
-        return None
+        return None, None
     # a finding the self-care pattern may set aside (a positional sudden onset) does not yet stop the questions
     # that could still raise the advice above it
     floor = _floor(kb, iv, frozenset(kb.policy.self_care_overrides))
+    look: _Outlook | None = None
     for q in kb.questions:
         if q.follows or q.id in iv.answered or not _holds(q.ask_if, iv.findings, iv.baseline):
             continue
         if not _matters(kb, q, floor):
             continue
-        if q.phase == "characterise" and q.possible_findings.isdisjoint(kb.gating) and not _could_change(kb, iv, q):
-            continue  # no answer to it could change the advice or the likeliest cause
+        if q.phase == "characterise" and q.possible_findings.isdisjoint(kb.gating):
+            look = look or _outlook(kb, iv)
+            if not _could_change(kb, iv, q, look):
+                continue  # no answer to it could change the advice or the likeliest cause
         rephrase = q.is_red_flag and iv.unknown.get(q.id, 0) >= 1
         wording = next((v for v in q.variants if _holds(v.when, iv.findings, iv.baseline)), None)
-        return Ask(question=q, rephrase=rephrase, number=iv.asked + 1, wording=wording)
-    return None
+        return Ask(question=q, rephrase=rephrase, number=iv.asked + 1, wording=wording), None
+    return None, (look.res if look is not None else None)
 
 
 def _cause_rank(kb: Knowledge, cause_id: str, score: int, present: Mapping[str, None]) -> tuple[int, ...]:
@@ -470,8 +501,10 @@ def _valid_value(q: Question, value: str) -> bool:
 
 def next_step(state: Mapping[str, Any], kb: Knowledge) -> Step:
     iv = _replay(kb, state)
-    ask = _next_question(kb, iv)
-    return ask if ask is not None else _result(kb, iv)
+    ask, res = _next_step(kb, iv)
+    if ask is not None:
+        return ask
+    return res if res is not None else _result(kb, iv)
 
 
 def current_question(state: Mapping[str, Any], kb: Knowledge) -> Question | None:
