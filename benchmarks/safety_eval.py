@@ -4,7 +4,8 @@
     .venv/bin/python benchmarks/safety_eval.py -v              # and every vignette's outcome
     .venv/bin/python benchmarks/safety_eval.py --vignettes FILE
 
-Each vignette (tests/safety/vignettes.yaml) and patient story (tests/safety/stories.yaml) is a list of utterances fed to ``tools.simulator`` exactly as
+Each vignette (tests/safety/vignettes.yaml) and patient story (tests/safety/stories.yaml) is a list of utterances
+fed to ``tools.simulator`` exactly as
 ``bin/simulate --script`` does (local NLU -> real request envelopes -> the in-process skill, no persistence).
 The advice is read from the last result the skill gave: the card's "Advice: <headline>" line, mapped to a
 disposition through the headlines in knowledge/rules.yaml, cross-checked with the session attribute ``last``;

@@ -160,8 +160,8 @@ def causes_speech(t: Strings, kb: Knowledge, res: Result, other: bool = False) -
     for cat in res.categories[1 : kb.policy.spoken_categories]:
         if cat.score > 0 and not others:
             others = [kb.causes[c] for c in cat.causes[:1]]
-    for other in others:
-        candidate = Speech(t).say("likely_also_rare" if other.rare else "likely_also", cause=other.name)
+    for runner in others:
+        candidate = Speech(t).say("likely_also_rare" if runner.rare else "likely_also", cause=runner.name)
         if word_count(speech.plain) + word_count(candidate.plain) <= MAX_PREAMBLE_WORDS:
             speech.extend(candidate)
     return speech

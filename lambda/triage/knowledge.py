@@ -346,7 +346,8 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
                 plain_other=q.get("plain_other"),
                 reprompt_other=q.get("reprompt_other"),
                 variants=tuple(
-                    Variant(when=_get(v, "if", f"{where}.variants[{j}]"), text=_get(v, "text", f"{where}.variants[{j}]"),
+                    Variant(when=_get(v, "if", f"{where}.variants[{j}]"),
+                            text=_get(v, "text", f"{where}.variants[{j}]"),
                             reprompt=_get(v, "reprompt", f"{where}.variants[{j}]"), text_other=v.get("text_other"),
                             reprompt_other=v.get("reprompt_other"))
                     for j, v in enumerate(q.get("variants", ()))

@@ -63,7 +63,7 @@ RULES = {"new_or_long_standing", "unknown_red_flag", "self_care_when"}
 def test_stories_are_well_formed_and_name_their_basis(safety_eval):
     stories = safety_eval.load_vignettes(safety_eval.STORIES)
     ids = [s["id"] for s in stories]
-    assert len(ids) == len(set(ids)) and NAMED_STORIES <= set(ids), NAMED_STORIES - set(ids)
+    assert len(ids) == len(set(ids)) and set(ids) >= NAMED_STORIES, NAMED_STORIES - set(ids)
     assert len(stories) + len(safety_eval.load_vignettes()) >= 40
     categories = {c.id for c in KB.categories} | {"none"}
     for s in stories:
@@ -158,5 +158,6 @@ def test_report_script_prints_the_figures_and_the_reference():
                           text=True, timeout=120, cwd=ROOT, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     for label in ("emergency recall", "immediate recall", "exact-disposition accuracy", "under-triage",
-                  "over-triage", "top-category accuracy", "top specific cause accuracy", "Semigran et al., BMJ 2015", "57%", "80%"):
+                  "over-triage", "top-category accuracy", "top specific cause accuracy", "Semigran et al., BMJ 2015",
+                  "57%", "80%"):
         assert label in done.stdout, label
