@@ -41,7 +41,10 @@ for path in (ROOT / "lambda", ROOT):
 from benchmarks.alexa_client import Speaker, Transport, slot  # noqa: E402
 from skill.persistence import fingerprint  # noqa: E402
 
-QUESTIONS = json.loads((ROOT / "knowledge" / "compiled.json").read_text())["questions"]
+# the questions asked, in order, when every answer is "no" (an "is that new?" check only follows a yes)
+_ALL = json.loads((ROOT / "knowledge" / "compiled.json").read_text())["questions"]
+QUESTIONS = [q for q in _ALL if not q.get("follows")]
+CHECKS = {q["text"] for q in _ALL if q.get("follows")}
 ORDER = [q["id"] for q in QUESTIONS]
 TEXT = [q["text"] for q in QUESTIONS]
 MAX_NO = 4  # answers per session: the first questions come in order for "no" answers
@@ -187,7 +190,9 @@ def run_session(track: Track, owner: Owner, rng: random.Random, stats: Stats) ->
             owner.had_emergency = True
         with stats.lock:
             stats.red_flags_said += 1
-        said = step(sp.yes)
+        said = step(sp.yes)  # the emergency instruction comes in this turn, with "is that new?"
+        if EMERGENCY in said and any(text in said for text in CHECKS):
+            step(sp.yes)  # new: the emergency result (the interview is finished, nothing left to resume)
         goodbye = step(lambda: sp.intent("AMAZON.StopIntent"))
         if EMERGENCY not in said or EMERGENCY not in goodbye:
             with stats.lock:

@@ -24,8 +24,10 @@ How each figure is measured
   directory (full mode only); unzipped size and file count, boto3/botocore left out; zipped size.
 - Conversation cost: the first pass of each scenario. Questions before the disposition (the engine's count);
   words of each prompt (the outputSpeech as heard) and seconds at 150 words a minute; seconds as spoken by
-  espeak-ng (``-m``, SSML) where installed; turns from a red flag being said (affirmed or volunteered) to the
-  first response carrying the urgent instruction for it (0 = that very response).
+  espeak-ng (``-m``, SSML) where installed; turns from a red flag being said (affirmed or volunteered) and
+  confirmed new (its "is it new?" check answered: one short question, by design) to the first response carrying
+  the urgent instruction for it (0 = that very response). Median questions before non-urgent advice (self-care,
+  routine, prompt) over the scenarios, against issue 9's target of 9.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ ROWS = (
     "Prompt length, words (median / worst)",
     "Prompt time at 150 wpm, s (median / worst)",
     "Prompt time spoken by espeak-ng, s (median / worst)",
-    "Red flag said → urgent instruction, turns (worst)",
+    "Red flag said and confirmed new → urgent instruction, turns (worst)",
+    "Questions before non-urgent advice (median over scenarios)",
 )
 
 
@@ -377,8 +380,8 @@ def conversation_cost(transcripts: dict[str, Any], speak: bool) -> list[Cost]:
             if questions is None and isinstance(step, engine.Result):
                 questions, disposition = step.questions_asked, step.disposition
             for flag in engine.red_flags_heard(state, kb):
-                if flag in heard:
-                    continue
+                if flag in heard or (isinstance(step, engine.Ask) and step.question.follows):
+                    continue  # (while an "is it new?" check is open the sign is not yet settled)
                 heard.add(flag)
                 floor = kb.findings[flag].floor
                 phrases = instruction[kb.level(floor)] if floor else []
@@ -410,7 +413,22 @@ def cost_rows(costs: list[Cost]) -> list[Row]:
         Row(ROWS[12], spoken_text),
         Row(ROWS[13], f"{max(flags)} ({len(flags)} red flags said)" if flags else "no red flag in the scenarios",
             target="0", result=verdict(bool(flags) and max(flags) == 0)),
+        non_urgent_row(costs),
     ]
+
+
+NON_URGENT = ("self_care", "routine", "prompt")  # advice that is not "today" or "now"
+QUESTIONS_TARGET = 9  # issue 9: median questions before non-urgent advice
+
+
+def non_urgent_row(costs: list[Cost]) -> Row:
+    counts = sorted((c.questions, c.name) for c in costs if c.questions is not None and c.disposition in NON_URGENT)
+    if not counts:
+        return Row(ROWS[14], "no non-urgent scenario", target=f"≤ {QUESTIONS_TARGET}")
+    med = statistics.median(q for q, _ in counts)
+    listed = ", ".join(f"{name} {q}" for q, name in counts)
+    return Row(ROWS[14], f"{med:g} ({listed})", target=f"≤ {QUESTIONS_TARGET}",
+               result=verdict(med <= QUESTIONS_TARGET))
 
 
 def cost_table(costs: list[Cost]) -> str:

@@ -4,7 +4,8 @@
     .venv/bin/python benchmarks/safety_eval.py -v              # and every vignette's outcome
     .venv/bin/python benchmarks/safety_eval.py --vignettes FILE
 
-Each vignette (tests/safety/vignettes.yaml) is a list of utterances fed to ``tools.simulator`` exactly as
+Each vignette (tests/safety/vignettes.yaml) and patient story (tests/safety/stories.yaml) is a list of utterances
+fed to ``tools.simulator`` exactly as
 ``bin/simulate --script`` does (local NLU -> real request envelopes -> the in-process skill, no persistence).
 The advice is read from the last result the skill gave: the card's "Advice: <headline>" line, mapped to a
 disposition through the headlines in knowledge/rules.yaml, cross-checked with the session attribute ``last``;
@@ -38,6 +39,7 @@ from triage.knowledge import Knowledge, load_knowledge
 ROOT = Path(__file__).resolve().parents[1]
 
 VIGNETTES = ROOT / "tests" / "safety" / "vignettes.yaml"
+STORIES = ROOT / "tests" / "safety" / "stories.yaml"  # patient stories (issue 9), the same script format
 REFERENCE = "Semigran et al., BMJ 2015 (23 symptom checkers): appropriate triage 57% overall, 80% for emergencies"
 LEVELS = ("self_care", "routine", "prompt", "immediate", "emergency")
 
@@ -53,6 +55,8 @@ class Outcome:
     consistent: bool  # the card and the session attribute `last` agree
     transcript: str
     findings: tuple[str, ...] = ()  # what the interview heard, at the end (knowledge finding ids)
+    expected_cause: str | None = None  # the top specific cause expected, when the story names one
+    got_cause: str | None = None  # the first cause of the card's first "Likely causes" line
 
     @property
     def misheard(self) -> list[str]:
@@ -97,7 +101,25 @@ _Utterances.yaml_implicit_resolvers = {
 
 def load_vignettes(path: Path = VIGNETTES) -> list[dict[str, Any]]:
     data = yaml.load(path.read_text("utf-8"), Loader=_Utterances)
-    return list(data["vignettes"])
+    return list(data["vignettes"] if "vignettes" in data else data["stories"])
+
+
+def load_all() -> list[dict[str, Any]]:
+    """The article's vignettes and the patient stories, one table."""
+    return load_vignettes(VIGNETTES) + load_vignettes(STORIES)
+
+
+def cause_id(line: str, kb: Knowledge) -> str | None:
+    """The first cause a card's "- <Category>, most likely: <cause>, ..." line names."""
+    marker = "most likely: "
+    if marker not in line:
+        return None
+    listed = line.split(marker, 1)[1].split(" (because", 1)[0].strip().lower()
+    names = sorted(kb.causes.values(), key=lambda c: -len(c.name))  # a name may hold a comma
+    for cause in names:
+        if listed == cause.name.lower() or listed.startswith(cause.name.lower() + ", "):
+            return cause.id
+    return None
 
 
 def category_id(line: str, kb: Knowledge) -> str | None:
@@ -109,23 +131,25 @@ def category_id(line: str, kb: Knowledge) -> str | None:
     return None
 
 
-def read_result(replies: Iterable[dict[str, Any]], kb: Knowledge) -> tuple[str | None, str | None, bool]:
-    """(disposition, leading category, card and `last` agree) from the last reply that carried a result card."""
+def read_result(replies: Iterable[dict[str, Any]], kb: Knowledge) -> tuple[str | None, str | None, bool, str | None]:
+    """(disposition, leading category, card and `last` agree, top cause) from the last reply that carried a result
+    card."""
     headlines = {d.headline: d.id for d in kb.dispositions.values()}
+    headlines.update({d.headline_other: d.id for d in kb.dispositions.values() if d.headline_other})
     for reply in reversed(list(replies)):
         content = str(((reply.get("response") or {}).get("card") or {}).get("content") or "")
         if not content.startswith("Advice:"):
             continue
         lines = content.splitlines()
-        found = [d for h, d in headlines.items() if h in lines[0]]
+        found = list({d for h, d in headlines.items() if h in lines[0]})
         disposition = found[0] if len(found) == 1 else None
         after = lines[lines.index("Likely causes:") + 1] if "Likely causes:" in lines else ""
         category = category_id(after, kb) if after.startswith("- ") else "none"
         last = (reply.get("sessionAttributes") or {}).get("last") or {}
         stored = (last.get("categories") or ["none"])[0]
         consistent = last.get("disposition") == disposition and stored == category
-        return disposition, category, consistent
-    return None, None, False
+        return disposition, category, consistent, cause_id(after, kb)
+    return None, None, False, None
 
 
 def run_vignette(v: dict[str, Any]) -> Outcome:
@@ -141,10 +165,10 @@ def run_vignette(v: dict[str, Any]) -> Outcome:
     sim = Simulator(_nlu(locale), recording, Device(locale=locale))
     out = io.StringIO()
     run_script(sim, [str(u) for u in v["say"]], out)
-    got, category, consistent = read_result(replies, _kb())
+    got, category, consistent, cause = read_result(replies, _kb())
     expect = v["expect"]
     return Outcome(v["id"], locale, expect["disposition"], got, expect.get("category", "none"), category,
-                   consistent, out.getvalue(), heard(replies))
+                   consistent, out.getvalue(), heard(replies), expect.get("cause"), cause)
 
 
 def heard(replies: list[dict[str, Any]]) -> tuple[str, ...]:
@@ -179,6 +203,8 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
         "under": [o.id for o in outcomes if o.under],
         "over": [o.id for o in outcomes if o.over],
         "category": (sum(o.got_category == o.expected_category for o in outcomes), len(outcomes)),
+        "cause": (sum(o.got_cause == o.expected_cause for o in outcomes if o.expected_cause),
+                  sum(1 for o in outcomes if o.expected_cause)),
         "inconsistent": [o.id for o in outcomes if o.got is not None and not o.consistent],
         "no_result": [o.id for o in outcomes if o.got is None],
         "misheard": [o.id for o in outcomes if o.misheard],
@@ -189,8 +215,8 @@ def report(outcomes: list[Outcome], verbose: bool = False) -> str:
     m = metrics(outcomes)
     locales = sorted({o.locale for o in outcomes})
     lines = [
-        f"Safety evaluation: {m['n']} vignettes from knowledge/article.txt, via the simulator's script mode "
-        f"({', '.join(locales)})",
+        f"Safety evaluation: {m['n']} vignettes and patient stories (tests/safety/vignettes.yaml, stories.yaml), "
+        f"via the simulator's script mode ({', '.join(locales)})",
         "",
         f"  emergency recall            {_pct(*m['emergency_recall'])}   target 100%",
         f"  immediate recall            {_pct(*m['immediate_recall'])}   target 100% (advised immediate or more)",
@@ -198,18 +224,22 @@ def report(outcomes: list[Outcome], verbose: bool = False) -> str:
         f"  under-triage                {len(m['under']):>3}                target 0  {' '.join(m['under'])}",
         f"  over-triage                 {len(m['over']):>3}                {' '.join(m['over'])}",
         f"  top-category accuracy       {_pct(*m['category'])}",
+        f"  top specific cause accuracy {_pct(*m['cause'])}   target >= 90% (stories that name one)",
         f"  card/`last` disagreements   {len(m['inconsistent']):>3}                {' '.join(m['inconsistent'])}",
         f"  scripts not understood      {len(m['misheard']):>3}                {' '.join(m['misheard'])}",
         "",
         f"  reference: {REFERENCE}",
     ]
-    mismatches = [o for o in outcomes if o.got != o.expected or o.got_category != o.expected_category]
+    mismatches = [o for o in outcomes if o.got != o.expected or o.got_category != o.expected_category
+                  or (o.expected_cause and o.got_cause != o.expected_cause)]
     if mismatches or verbose:
         lines += ["", "  id                                        expected -> got (category expected -> got)"]
         for o in outcomes if verbose else mismatches:
             flag = "UNDER" if o.under else "over " if o.over else ("cat  " if o.got_category != o.expected_category
-                                                                    else "ok   ")
-            lines.append(f"  {flag} {o.id:<38} {o.expected} -> {o.got} ({o.expected_category} -> {o.got_category})")
+                                                                    else "cause" if o.expected_cause
+                                                                    and o.got_cause != o.expected_cause else "ok   ")
+            lines.append(f"  {flag} {o.id:<38} {o.expected} -> {o.got} ({o.expected_category} -> {o.got_category})"
+                         + (f" [{o.expected_cause} -> {o.got_cause}]" if o.expected_cause else ""))
     return "\n".join(lines)
 
 
@@ -221,10 +251,10 @@ def safe(outcomes: list[Outcome]) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    p.add_argument("--vignettes", type=Path, default=VIGNETTES)
+    p.add_argument("--vignettes", type=Path, default=None, help="one file (default: vignettes and stories)")
     p.add_argument("-v", "--verbose", action="store_true", help="list every vignette, not only mismatches")
     args = p.parse_args(argv)
-    outcomes = evaluate(load_vignettes(args.vignettes))
+    outcomes = evaluate(load_vignettes(args.vignettes) if args.vignettes else load_all())
     print(report(outcomes, args.verbose))
     return 0 if safe(outcomes) else 1
 

@@ -147,24 +147,38 @@ class Harness:
         self.replies.append(reply)
         return reply
 
+    # Plausible answer plans, tried in order until the question is asked (the engine skips a question whose answer
+    # could no longer change the advice or the top cause, so one plan does not reach every question).
+    PLANS: tuple[dict[str, str], ...] = (
+        {"duration": "P2W", "improves_with_movement": "yes", "trigger": "no_trigger", "spread_area": "legs_feet"},
+        {"duration": "P2W", "improves_with_movement": "no", "spread_area": "back_only"},
+        {"duration": "P2W", "improves_with_movement": "no", "spread_area": "feet_and_hands"},
+        {"duration": "P2W", "improves_with_movement": "no", "spread_area": "legs_feet"},
+    )
+
     def state_at(self, question_id: str) -> dict[str, Any]:
         """An interview with ``question_id`` open, reached by a plausible path (no to red flags and warning
-        signs, two weeks, better with movement, no trigger, legs, no to the rest)."""
+        signs, then the first of PLANS that asks it; "no" to the rest)."""
         if question_id in self._states:
             return self._states[question_id]
-        eng, kb = self.engine, self.kb
-        state: dict[str, Any] = eng.new_state(kb)
-        for _ in range(40):
-            q = eng.current_question(state, kb)
-            if q is None:
-                raise ValueError(f"question {question_id} is never asked on the evaluation path")
-            if q.id == question_id:
+        for plan in self.PLANS:
+            state = self._walk_to(question_id, plan)
+            if state is not None:
                 self._states[question_id] = state
                 return state
-            value = {"duration": "P2W", "improves_with_movement": "yes", "trigger": "no_trigger",
-                     "spread_area": "legs_feet"}.get(q.id, "no")
-            state = eng.answer(state, kb, value)
-        raise ValueError(question_id)
+        raise ValueError(f"question {question_id} is never asked on the evaluation paths")
+
+    def _walk_to(self, question_id: str, plan: dict[str, str]) -> dict[str, Any] | None:
+        eng, kb = self.engine, self.kb
+        state: dict[str, Any] = eng.new_state(kb)
+        for _ in range(60):
+            q = eng.current_question(state, kb)
+            if q is None:
+                return None
+            if q.id == question_id:
+                return state
+            state = eng.answer(state, kb, plan.get(q.id, "no"))
+        return None
 
     def finished_state(self) -> dict[str, Any]:
         eng, kb = self.engine, self.kb

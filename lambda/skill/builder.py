@@ -68,6 +68,7 @@ def build_skill(
         info.WhenToSeeDoctorHandler(),
         info.LastResultHandler(),
         settings.SpeechRateHandler(),
+        settings.ForSomeoneElseHandler(),
         settings.DeleteDataHandler(),
         settings.RememberMeHandler(),
         settings.StopRememberingHandler(),

@@ -33,9 +33,10 @@ def finish(
 ) -> Response:
     turn = Turn.of(handler_input)
     notice = turn.take_notice()
-    if notice and turn.offer is not Offer.EMERGENCY:  # the emergency instruction always comes first
+    urgent_first = turn.offer is Offer.EMERGENCY or turn.urgent_first  # the emergency instruction comes first
+    if notice and not urgent_first:
         speech = Speech(turn.t).say(notice).extend(speech)
-    if turn.new_session and not turn.welcomed and turn.offer is not Offer.EMERGENCY:
+    if turn.new_session and not turn.welcomed and not urgent_first:
         speech = Speech(turn.t).say("disclaimer_short").extend(speech)  # a one-shot: the disclaimer first
         turn.welcomed = True
     rb = handler_input.response_builder
@@ -64,20 +65,33 @@ def respond(handler_input: HandlerInput, state: dict[str, Any], intro: Speech | 
     return result(handler_input, step, intro)
 
 
-def question_speech(t: Strings, step: Ask) -> tuple[Speech, Speech]:
-    q = step.question
-    text = q.plain if step.rephrase and q.plain else q.text
+def reason(kb: Knowledge, finding_id: str, other: bool = False) -> str:
+    """A finding's "because ..." words, for the person ("they have ..." when asking for someone else)."""
+    finding = kb.findings[finding_id]
+    return (finding.reason_other or finding.reason) if other else finding.reason
+
+
+def question_speech(t: Strings, step: Ask, other: bool = False) -> tuple[Speech, Speech]:
+    """The question as said to this person: plain words after "I don't know", a variant, or third person."""
+    text, reprompt = step.words(other)
     speech = Speech(t)
     if step.rephrase:
         speech.say("rephrase_intro")
     speech.text(text)
-    return speech, Speech(t).text(text).text(q.reprompt)
+    return speech, Speech(t).text(text).text(reprompt)
 
 
 def ask(handler_input: HandlerInput, step: Ask, intro: Speech | None = None, guide: bool = False) -> Response:
     turn = Turn.of(handler_input)
-    question, reprompt = question_speech(turn.t, step)
+    question, reprompt = question_speech(turn.t, step, turn.other)
     speech = Speech(turn.t)
+    flag = step.question.follows
+    if flag and turn.kb.findings[flag].floor == "emergency":
+        # "Is that new?" after an emergency-level sign: the instruction comes first, in this same turn
+        key = "emergency_if_new_other" if turn.other else "emergency_if_new"
+        speech.say(key)
+        turn.urgent_first = True
+        reprompt = Speech(turn.t).say(key).extend(reprompt)
     if intro:
         speech.extend(intro)
     turn.offer = None
@@ -96,44 +110,69 @@ def emergency(handler_input: HandlerInput, res: Result, repeat: bool = False) ->
     t, kb = turn.t, turn.kb
     speech = Speech(t).say("emergency_now")
     if res.urgent_reasons:
-        speech.say("emergency_why", reason=kb.findings[res.urgent_reasons[0]].reason)
+        speech.say("emergency_why", reason=reason(kb, res.urgent_reasons[0], turn.other))
     speech.say("emergency_cant_call").say("emergency_offer")
     turn.offer = Offer.EMERGENCY
     _remember_result(handler_input, res)
-    card = None if repeat else summary_card(t, kb, res)
+    card = None if repeat else summary_card(t, kb, res, turn.other)
     return finish(handler_input, speech, Speech(t).say("emergency_now").say("emergency_offer"), card=card)
 
 
-def result_speech(t: Strings, kb: Knowledge, res: Result) -> Speech:
-    """The disposition first, with its main reason; for "immediate", the safety net too."""
-    disposition = kb.dispositions[res.disposition]
+def result_speech(t: Strings, kb: Knowledge, res: Result, other: bool = False) -> Speech:
+    """The disposition first, with its main reason, then what to do and where to go."""
+    headline, _ = kb.dispositions[res.disposition].for_person(other)
     speech = Speech(t)
     if res.urgent_reasons:
-        reason = kb.findings[res.urgent_reasons[0]].reason
-        speech.say("because_sentence", headline=disposition.headline.rstrip("."), reason=reason)
-    elif res.unknown_red_flags and res.level == kb.level(kb.policy.unknown_floor):
+        because = reason(kb, res.urgent_reasons[0], other)
+        speech.say("because_sentence", headline=headline.rstrip("."), reason=because)
+    elif res.unknown_red_flags and res.level > kb.level(kb.policy.default):  # set by a sign not ruled out
         warning = kb.findings[res.unknown_red_flags[0]].warning or ""
-        speech.say("unsure_sentence", headline=disposition.headline.rstrip("."), warning=warning)
+        speech.say("unsure_sentence", headline=headline.rstrip("."), warning=warning)
     else:
-        speech.text(disposition.headline)
-    if res.disposition == "immediate":
-        speech.say("immediate_safety_net")
-    return speech
+        speech.text(headline)
+    return speech.extend(action_speech(t, speech, res.disposition, other))
 
 
-def causes_speech(t: Strings, kb: Knowledge, res: Result) -> Speech:
+def action_speech(t: Strings, said: Speech, disposition: str, other: bool = False) -> Speech:
+    """What to do and where to go, in the locale's words ("GP" in en-GB, en-AU, en-IN), spoken in the same breath
+    as the advice: the full sentence when it fits the one-breath limit, a shorter one otherwise (the card has it
+    all)."""
+    keys = [f"action_{disposition}", f"action_{disposition}_short"]
+    for key in [f"{k}_other" for k in keys] if other else keys:
+        try:
+            template = t[key]
+        except KeyError:
+            continue
+        action = Speech(t).text(template, doctor=t["doctor"])
+        if word_count(said.plain) + word_count(action.plain) <= MAX_PREAMBLE_WORDS:
+            return action
+    return Speech(t).say("immediate_safety_net") if disposition == "immediate" else Speech(t)
+
+
+def causes_speech(t: Strings, kb: Knowledge, res: Result, other: bool = False) -> Speech:
     """The top one or two cause categories, with the main reason for the first."""
     speech = Speech(t)
     if not res.evidence:
         return speech.say("no_single_cause")
     first = res.categories[0]
-    name = kb.category(first.id).name
-    if first.reasons:
-        speech.say("likely_one", category=name, reason=kb.findings[first.reasons[0]].reason)
+    because = reason(kb, first.reasons[0], other) if first.reasons else None
+    if first.causes:  # a specific cause, said as rare when the article calls it rare
+        top = kb.causes[first.causes[0]]
+        if because is None:
+            speech.say("likely_cause_noreason", cause=top.name)
+        else:
+            speech.say("likely_cause_rare" if top.rare else "likely_cause", cause=top.name, reason=because)
+    elif because is not None:
+        speech.say("likely_one", category=kb.category(first.id).name, reason=because)
     else:
-        speech.say("likely_one_noreason", category=name)
-    for other in res.categories[1 : kb.policy.spoken_categories]:
-        candidate = Speech(t).say("likely_two", category=kb.category(other.id).name)
+        speech.say("likely_one_noreason", category=kb.category(first.id).name)
+    # the runner-up: the next cause of the same category, else the next category's likeliest cause
+    others = [kb.causes[c] for c in first.causes[1:2]]
+    for cat in res.categories[1 : kb.policy.spoken_categories]:
+        if cat.score > 0 and not others:
+            others = [kb.causes[c] for c in cat.causes[:1]]
+    for runner in others:
+        candidate = Speech(t).say("likely_also_rare" if runner.rare else "likely_also", cause=runner.name)
         if word_count(speech.plain) + word_count(candidate.plain) <= MAX_PREAMBLE_WORDS:
             speech.extend(candidate)
     return speech
@@ -145,10 +184,11 @@ def result(handler_input: HandlerInput, res: Result, intro: Speech | None = None
         return emergency(handler_input, res)
     turn = Turn.of(handler_input)
     t, kb = turn.t, turn.kb
-    speech = result_speech(t, kb, res).say("causes_offer")
+    speech = result_speech(t, kb, res, turn.other).say("causes_offer")
     turn.offer = Offer.CAUSES
     _remember_result(handler_input, res)
-    return finish(handler_input, speech, Speech(t).say("causes_offer_reprompt"), card=summary_card(t, kb, res))
+    return finish(handler_input, speech, Speech(t).say("causes_offer_reprompt"),
+                  card=summary_card(t, kb, res, turn.other))
 
 
 def _remember_result(handler_input: HandlerInput, res: Result) -> None:
@@ -157,10 +197,10 @@ def _remember_result(handler_input: HandlerInput, res: Result) -> None:
     Turn.of(handler_input).attrs["last"] = codes
 
 
-def summary_card(t: Strings, kb: Knowledge, res: Result) -> SimpleCard:
+def summary_card(t: Strings, kb: Knowledge, res: Result, other: bool = False) -> SimpleCard:
     """The full summary for the Alexa app, to show a doctor or carer."""
     number = t.emergency_number
-    report = explain(res, kb)
+    report = explain(res, kb, other)
     action = fill(report.action, {"emergency_number": number})
     lines = [f"{t['card_advice']}: {report.headline} {action}"]
     if report.why:
@@ -202,14 +242,29 @@ def red_flag_action(turn: Turn) -> str | None:
     if not heard:
         return None
     worst = max(heard, key=lambda f: kb.level(kb.findings[f].floor or "routine"))
-    action = kb.dispositions[kb.findings[worst].floor or "immediate"].action
+    _, action = kb.dispositions[kb.findings[worst].floor or "immediate"].for_person(turn.other)
     return action[:1].lower() + action[1:]
 
 
-def goodbye(handler_input: HandlerInput) -> Speech:
-    """Goodbye, with the advice again if a red flag was heard, however the person leaves."""
-    turn = Turn.of(handler_input)
+def urgent_action(turn: Turn) -> str | None:
+    """What to do because of advice that is more than routine (a red flag heard, a sign not ruled out, a warning
+    sign): the most urgent of the red-flag action and the result's own, as a template; None otherwise."""
+    kb = turn.kb
     action = red_flag_action(turn)
+    step = turn.step if turn.started else None
+    if isinstance(step, Result) and step.level > kb.level(kb.policy.default):
+        heard = [kb.level(kb.findings[f].floor or "routine") for f in turn.red_flags]
+        if step.level > max(heard, default=-1):
+            _, text = kb.dispositions[step.disposition].for_person(turn.other)
+            action = text[:1].lower() + text[1:]
+    return action
+
+
+def goodbye(handler_input: HandlerInput) -> Speech:
+    """Goodbye, with the advice again if it was more than routine, however the person leaves (stop, cancel, "no"
+    to the last offers)."""
+    turn = Turn.of(handler_input)
+    action = urgent_action(turn)
     if action:
         return Speech(turn.t).text(turn.t["goodbye_red_flag"].replace("{action}", action))
     return Speech(turn.t).say("goodbye")

@@ -23,6 +23,7 @@ from skill.conversation import (
     emergency,
     finish,
     goodbye,
+    reason,
     respond,
     signs_card,
 )
@@ -120,7 +121,7 @@ def resume(handler_input: HandlerInput, accept: bool) -> Response:
 def starting_over(turn: Turn) -> Speech:
     carried = turn.state["carried"]
     if carried:
-        return Speech(turn.t).say("starting_over_carried", reason=turn.kb.findings[carried[0]].reason)
+        return Speech(turn.t).say("starting_over_carried", reason=reason(turn.kb, carried[0], turn.other))
     return Speech(turn.t).say("starting_over")
 
 
@@ -155,7 +156,7 @@ def causes(handler_input: HandlerInput) -> Response:
     if not isinstance(step, Result):
         return continue_after(handler_input, Speech(turn.t))
     turn.offer = Offer.SIGNS
-    speech = causes_speech(turn.t, turn.kb, step).say("result_offer")
+    speech = causes_speech(turn.t, turn.kb, step, turn.other).say("result_offer")
     return finish(handler_input, speech, Speech(turn.t).say("result_offer_reprompt"))
 
 
@@ -218,6 +219,41 @@ def emergency_goodbye(handler_input: HandlerInput) -> Response:
     return finish(handler_input, Speech(Turn.of(handler_input).t).say("emergency_goodbye"), end=True)
 
 
+def offer_correction(handler_input: HandlerInput, finding_id: str) -> Response:
+    """"Go back" right after a red flag: never undone silently. Ask the explicit confirmation instead."""
+    turn = Turn.of(handler_input)
+    turn.offer = Offer.CORRECT
+    turn.attrs["correcting"] = finding_id
+    return finish(handler_input, correction_question(turn), Speech(turn.t).say("correct_reprompt"))
+
+
+def correction_question(turn: Turn) -> Speech:
+    fid = turn.attrs.get("correcting")
+    finding = turn.kb.findings.get(fid) if isinstance(fid, str) else None
+    denial = None if finding is None else (finding.denial_other or finding.denial) if turn.other else finding.denial
+    return Speech(turn.t).say("correct_confirm", denial=denial or "")
+
+
+def withdraw(handler_input: HandlerInput) -> Response:
+    """Yes to "Just to be sure: <denial>?": the red flag is taken back, explicitly."""
+    turn = Turn.of(handler_input)
+    fid = turn.attrs.pop("correcting", None)
+    turn.offer = None
+    try:
+        state = engine.withdraw(turn.state, turn.kb, str(fid))
+    except engine.TriageError:
+        return continue_after(handler_input, Speech(turn.t))
+    log.info("interview.red_flag_withdrawn")
+    return respond(handler_input, state, Speech(turn.t).say("corrected"))
+
+
+def keep_red_flag(handler_input: HandlerInput) -> Response:
+    turn = Turn.of(handler_input)
+    turn.attrs.pop("correcting", None)
+    turn.offer = None
+    return continue_after(handler_input, Speech(turn.t).say("correct_kept"))
+
+
 OFFERS: dict[Offer, OfferSpec] = {
     Offer.RESUME: OfferSpec("resume_question", "resume_reprompt", yes=lambda h: resume(h, accept=True),
                             no=lambda h: resume(h, accept=False), reask="first"),
@@ -233,4 +269,5 @@ OFFERS: dict[Offer, OfferSpec] = {
     Offer.REMEMBER: OfferSpec("remember_question", "remember_reprompt", yes=lambda h: remember(h, accept=True),
                               no=lambda h: remember(h, accept=False), reask="first"),
     Offer.START: OfferSpec("start_offer", "start_offer_reprompt", yes=start_questions, no=leave, reask="first"),
+    Offer.CORRECT: OfferSpec("correct_again", "correct_reprompt", yes=withdraw, no=keep_red_flag, reask="first"),
 }

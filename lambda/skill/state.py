@@ -3,6 +3,7 @@
     interview  the triage state (triage.engine), or absent before launch   } read and written only through
     pending    a yes/no offer waiting for an answer (skill.turn.Offer)     } skill.turn.Turn
     rate       speech rate: "slower" | "faster" | absent (normal)
+    person     "other" after "it's for my dad": third-person wording for the rest of the session
     said       the repeat cache: {"speech": ssml, "reprompt": ssml}
     stored     the interview found in persistence at launch, until the person says whether to resume it
     stale      red flags kept from a stored interview of an older knowledge version (a list), until launch

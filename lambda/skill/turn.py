@@ -39,6 +39,7 @@ class Offer(StrEnum):
     EMERGENCY = "emergency"  # "Should I repeat that?" after the emergency instruction
     REMEMBER = "remember"  # "Before you go: shall I remember this advice?" (consent, asked once per person)
     START = "start"  # "Would you like to go through my questions now?" (after information, before any answer)
+    CORRECT = "correct"  # "Just to be sure: you have not lost control of your bladder or bowels?" (a red flag)
 
 
 class Turn:
@@ -49,6 +50,7 @@ class Turn:
         self.attrs: dict[str, Any] = st.session(handler_input)
         self.notice: str | None = None  # a strings key to say once in this turn's response
         self.welcomed = False  # this turn's speech already has the welcome and the disclaimer
+        self.urgent_first = False  # this turn's speech starts with an emergency instruction: nothing goes before it
         raw = self.attrs.get("interview")
         if raw is None:
             self._state = engine.new_state(self.kb)
@@ -78,6 +80,11 @@ class Turn:
     @property
     def state(self) -> dict[str, Any]:
         return self._state
+
+    @property
+    def other(self) -> bool:
+        """Asking for someone else ("it's for my dad"): third-person wording for the rest of the session."""
+        return self.attrs.get("person") == "other"
 
     @property
     def started(self) -> bool:

@@ -90,10 +90,19 @@ def _check_references(data: dict[str, Any]) -> None:
             raise KnowledgeError(f"findings.yaml: findings[{i}].floor: unknown disposition '{f['floor']}'")
         if f.get("red_flag") and "warning" not in f:
             raise KnowledgeError(f"findings.yaml: findings[{i}].warning: a red flag needs a warning text")
+        if f.get("red_flag") and "denial" not in f:
+            raise KnowledgeError(f"findings.yaml: findings[{i}].denial: a red flag needs a denial (for corrections)")
+        if "cited" in f and not f.get("red_flag"):
+            raise KnowledgeError(f"findings.yaml: findings[{i}].cited: only red flags may rest on other sources")
+    red_flags = {f["id"] for f in data["findings"] if f.get("red_flag")}
+    followed = {q["follows"] for q in data["questions"] if "follows" in q}
 
     def condition(cond: Any, where: str) -> None:
         if isinstance(cond, str):
             finding(cond, where)
+        elif "baseline" in cond:
+            if cond["baseline"] not in followed:
+                raise KnowledgeError(f"{where}.baseline: '{cond['baseline']}' has no 'is it new?' question")
         else:
             for key, value in cond.items():
                 for sub in value if isinstance(value, list) else [value]:
@@ -114,14 +123,31 @@ def _check_references(data: dict[str, Any]) -> None:
                 finding(ref, f"{where}.ranges[{j}].findings")
         if "ask_if" in q:
             condition(q["ask_if"], f"{where}.ask_if")
+        for j, variant in enumerate(q.get("variants", [])):
+            condition(variant["if"], f"{where}.variants[{j}].if")
+        if "follows" in q:
+            if q["follows"] not in red_flags:
+                raise KnowledgeError(f"{where}.follows: '{q['follows']}' is not a red flag")
+            if q["type"] != "yes_no" or q.get("on_yes") or q.get("on_no") or "ask_if" in q:
+                raise KnowledgeError(f"{where}: an 'is it new?' question is yes/no with no findings and no ask_if")
+    seen_follows = [q["follows"] for q in data["questions"] if "follows" in q]
+    if len(seen_follows) != len(set(seen_follows)):
+        raise KnowledgeError("questions.yaml: follows: a red flag has two 'is it new?' questions")
     pol = data["policy"]
     for key in ("default", "stop_asking_at"):
         if pol[key] not in dispositions:
             raise KnowledgeError(f"rules.yaml: policy.{key}: unknown disposition '{pol[key]}'")
     if pol["unknown_red_flag"]["floor"] not in dispositions:
         raise KnowledgeError("rules.yaml: policy.unknown_red_flag.floor: unknown disposition")
-    for ref in pol["self_care_when"]["all"]:
-        finding(ref, "rules.yaml: policy.self_care_when.all")
+    for key in ("all", "overrides", "with_any"):
+        for ref in pol["self_care_when"].get(key, []):
+            finding(ref, f"rules.yaml: policy.self_care_when.{key}")
+    for ref in pol["self_care_when"].get("overrides", []):
+        if ref in red_flags:
+            raise KnowledgeError("rules.yaml: policy.self_care_when.overrides: a red flag is never set aside")
+    for key, value in pol["unknown_red_flag"].get("floor_for", {}).items():
+        if key not in dispositions or value not in dispositions:
+            raise KnowledgeError(f"rules.yaml: policy.unknown_red_flag.floor_for.{key}: unknown disposition")
     for ref in pol["self_care_when"]["no_evidence_for"]:
         if ref not in categories:
             raise KnowledgeError(f"rules.yaml: policy.self_care_when.no_evidence_for: unknown category '{ref}'")

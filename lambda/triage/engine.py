@@ -7,7 +7,12 @@ State (lives in Alexa session attributes and the persistence store)::
 Events, in order: ``["a", question_id, value]`` an answer, ``["u", question_id]`` "I don't know",
 ``["v", finding_id]`` a finding the person volunteered, ``["r"]`` the result was given (written by ``volunteer``
 when a finding arrives after the result: from then on the result is updated at once and the questions are never
-reopened). Everything else is derived by replaying them.
+reopened), ``["w", finding_id]`` a red flag explicitly withdrawn after a confirmation ("Just to be sure: you
+have not ...?" -- yes). Everything else is derived by replaying them.
+
+New or long-standing: a red flag heard is followed at once by its "is it new?" question (``Question.follows``).
+Until that is answered it counts as present; "no" makes it the person's *baseline* (not a red flag; later
+questions adapt); "yes" or "I don't know" twice keeps it. A red flag is otherwise removed only by ``withdraw``.
 ``carried`` keeps red flags heard before a "start over" in the same session: once affirmed, a red flag
 is never dropped (monotone safety).
 """
@@ -19,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from triage.durations import parse_duration
-from triage.knowledge import Finding, Knowledge, Question
+from triage.knowledge import Finding, Knowledge, Question, Variant
 
 STATE_VERSION = 1
 YES, NO = "yes", "no"
@@ -71,6 +76,9 @@ class Interview:
     unknown_red_flags: list[str] = field(default_factory=list)  # finding ids, in question order
     asked: int = 0
     closed: bool = False  # the result was given: later findings update it, no question is asked again
+    baseline: dict[str, None] = field(default_factory=dict)  # red flags the person has had for a long time
+    checked: set[str] = field(default_factory=set)  # red flags whose "is it new?" question is settled
+    withdrawn: set[str] = field(default_factory=set)  # red flags taken back through the explicit confirmation
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,28 @@ class Ask:
     question: Question
     rephrase: bool  # ask it in plainer words (after one "I don't know" to a red flag)
     number: int  # 1-based count of questions put so far, this one included
+    wording: Variant | None = None  # other wording for this person (e.g. someone who cannot walk)
+
+    @property
+    def text(self) -> str:
+        return self.words(other=False)[0]
+
+    @property
+    def reprompt(self) -> str:
+        return self.words(other=False)[1]
+
+    def words(self, other: bool) -> tuple[str, str]:
+        """(question, reprompt) as said to this person; ``other``: asking for someone else ("it's for my dad")."""
+        q, w = self.question, self.wording
+        if other:
+            reprompt = (w.reprompt_other or w.reprompt) if w else (q.reprompt_other or q.reprompt)
+            if self.rephrase and q.plain:
+                return q.plain_other or q.plain, reprompt
+            return ((w.text_other or w.text) if w else (q.text_other or q.text)), reprompt
+        reprompt = w.reprompt if w else q.reprompt
+        if self.rephrase and q.plain:
+            return q.plain, reprompt
+        return (w.text if w else q.text), reprompt
 
 
 @dataclass(frozen=True)
@@ -98,6 +128,7 @@ class Result:
     watch_list: tuple[str, ...]  # red-flag finding ids to watch for; unanswered ones first
     unknown_red_flags: tuple[str, ...]
     questions_asked: int
+    baseline: tuple[str, ...] = ()  # long-standing signs, not red flags for this person
 
     def to_codes(self) -> dict[str, Any]:
         """Codes only, for storage and logs-free summaries."""
@@ -111,16 +142,18 @@ def _floor_level(kb: Knowledge, finding: Finding) -> int:
     return kb.level(finding.floor) if finding.floor else -1
 
 
-def _holds(cond: Any, present: Mapping[str, None]) -> bool:
+def _holds(cond: Any, present: Mapping[str, None], baseline: Mapping[str, None] | None = None) -> bool:
     if cond is None:
         return True
     if isinstance(cond, str):
         return cond in present
+    if "baseline" in cond:
+        return baseline is not None and cond["baseline"] in baseline
     if "not" in cond:
-        return not _holds(cond["not"], present)
+        return not _holds(cond["not"], present, baseline)
     if "all" in cond:
-        return all(_holds(c, present) for c in cond["all"])
-    return any(_holds(c, present) for c in cond["any"])
+        return all(_holds(c, present, baseline) for c in cond["all"])
+    return any(_holds(c, present, baseline) for c in cond["any"])
 
 
 def _answer_findings(q: Question, value: str) -> tuple[str, ...]:
@@ -142,12 +175,19 @@ def _replay(kb: Knowledge, state: Mapping[str, Any]) -> Interview:
     iv = Interview()
     for fid in state.get("carried", ()):
         iv.findings[fid] = None
+        iv.checked.add(fid)  # carried flags were heard in this session already: no second "is it new?"
     for event in state["events"]:
         kind = event[0]
         if kind == "a":
             q = kb.questions_by_id[event[1]]
             iv.asked += 1
             iv.answered.add(q.id)
+            if q.follows:
+                iv.checked.add(q.follows)
+                if event[2] == NO:  # long-standing: the person's baseline, not a red flag
+                    iv.findings.pop(q.follows, None)
+                    iv.baseline[q.follows] = None
+                continue
             for fid in _answer_findings(q, event[2]):
                 iv.findings[fid] = None
         elif kind == "u":
@@ -158,26 +198,52 @@ def _replay(kb: Knowledge, state: Mapping[str, Any]) -> Interview:
             if q.is_red_flag and kb.policy.unknown_rephrase_once and count < 2:
                 continue  # asked again, in plainer words
             iv.answered.add(q.id)
-            if q.is_red_flag:
+            if q.follows:
+                iv.checked.add(q.follows)  # not known to be long-standing: it stays a red flag
+            elif q.is_red_flag:
                 iv.unknown_red_flags.extend(f for f in q.on_yes if f not in iv.unknown_red_flags)
         elif kind == RESULT_GIVEN:
             iv.closed = True
+        elif kind == "w":
+            iv.findings.pop(event[1], None)
+            iv.withdrawn.add(event[1])
         else:
             iv.findings[event[1]] = None
-    # a volunteered (or carried) finding answers the questions that could have produced it
+            iv.baseline.pop(event[1], None)
+    # a volunteered (or carried) finding answers the questions that could have produced it; so does a sign known
+    # to be long-standing or withdrawn
+    known = {**iv.findings, **iv.baseline, **dict.fromkeys(iv.withdrawn)}
     for q in kb.questions:
-        if q.id not in iv.answered and not q.possible_findings.isdisjoint(iv.findings):
+        if q.id not in iv.answered and not q.possible_findings.isdisjoint(known):
             iv.answered.add(q.id)
-            iv.unknown_red_flags = [f for f in iv.unknown_red_flags if f not in iv.findings]
-    iv.unknown_red_flags = [f for f in iv.unknown_red_flags if f not in iv.findings]
+    iv.unknown_red_flags = [f for f in iv.unknown_red_flags if f not in known]
+    # the most serious unknown first: it names the reason and heads the watch-list
+    iv.unknown_red_flags.sort(key=lambda f: -_unknown_level(kb, f))
     return iv
 
 
-def _floor(kb: Knowledge, iv: Interview) -> int:
-    level = max((_floor_level(kb, kb.findings[f]) for f in iv.findings), default=-1)
-    if iv.unknown_red_flags:
-        level = max(level, kb.level(kb.policy.unknown_floor))
+def _unknown_level(kb: Knowledge, finding_id: str) -> int:
+    """The least advice when this red flag stays unknown: proportionate to the flag (rules.yaml)."""
+    pol = kb.policy
+    floor = kb.findings[finding_id].floor or ""
+    return kb.level(pol.unknown_floor_for.get(floor, pol.unknown_floor))
+
+
+def _floor(kb: Knowledge, iv: Interview, set_aside: frozenset[str] = frozenset()) -> int:
+    level = max((_floor_level(kb, kb.findings[f]) for f in iv.findings if f not in set_aside), default=-1)
+    for fid in iv.unknown_red_flags:
+        level = max(level, _unknown_level(kb, fid))
     return level
+
+
+def _pending_new_check(kb: Knowledge, iv: Interview) -> Question | None:
+    """The "is it new?" question of a red flag heard whose newness is not settled yet: the most serious first."""
+    if not kb.policy.ask_if_new:
+        return None
+    pending = [f for f in iv.findings if f in kb.new_check and f not in iv.checked]
+    if not pending:
+        return None
+    return kb.new_check[max(pending, key=lambda f: _floor_level(kb, kb.findings[f]))]
 
 
 def _matters(kb: Knowledge, q: Question, floor: int) -> bool:
@@ -190,18 +256,136 @@ def _matters(kb: Knowledge, q: Question, floor: int) -> bool:
     )
 
 
+def _outcome(res: Result) -> tuple[str, str | None, str | None]:
+    """What the person hears first: the disposition, the likeliest category and its likeliest cause."""
+    if not res.evidence:
+        return res.disposition, None, None
+    top = res.categories[0]
+    return res.disposition, top.id, top.causes[0] if top.causes else None
+
+
+@dataclass
+class _Outlook:
+    """What the remaining answers could still do, computed once per step (see _could_change)."""
+
+    res: Result
+    cause_max: dict[str, int]  # cause -> its score with every remaining question answered in its favour
+    category_max: dict[str, int]  # category -> the same, with its best cause
+    lead_cause: int  # the leading cause's score now
+
+
+def _outlook(kb: Knowledge, iv: Interview) -> _Outlook:
+    res = _result(kb, iv)
+    present = iv.findings
+    still = set().union(*(r.possible_findings for r in kb.questions
+                          if r.phase == "characterise" and r.id not in iv.answered)) - set(present)
+    cause_now: dict[str, int] = {}
+    cause_max: dict[str, int] = {}
+    bonus_max: dict[str, int] = {}
+    for fid in set(present) | still:
+        for cat_id, cause_id, weight in kb.links.get(fid, ()):
+            if cause_id is None:
+                bonus_max[cat_id] = bonus_max.get(cat_id, 0) + weight
+            else:
+                cause_max[cause_id] = cause_max.get(cause_id, 0) + weight
+                if fid in present:
+                    cause_now[cause_id] = cause_now.get(cause_id, 0) + weight
+    category_max = {cat.id: bonus_max.get(cat.id, 0) + max((cause_max.get(c.id, 0) for c in cat.causes), default=0)
+                    for cat in kb.categories}
+    leader = res.categories[0] if res.evidence else None
+    lead_cause = cause_now.get(leader.causes[0], 0) if leader and leader.causes else 0
+    return _Outlook(res, cause_max, category_max, lead_cause)
+
+
+def _could_change(kb: Knowledge, iv: Interview, q: Question, look: _Outlook) -> bool:
+    """Could the answer to q -- alone, or together with the answers still to come -- change the disposition, the
+    top category or its top cause? The disposition is checked one answer ahead (floors and the self-care pattern
+    are decided by single findings); the ranking by an upper bound: q matters when one of its findings points to a
+    rival cause or category that could still reach the leader's score with every remaining question answered in
+    its favour (ties count, so the bound never skips a question that could make a tie)."""
+    res = look.res
+    now = _outcome(res)
+    answers: list[tuple[str, ...]] = [q.on_yes, q.on_no] if q.type == "yes_no" else (
+        [o.findings for o in q.options] if q.type == "choice" else [r.findings for r in q.ranges])
+    for found in answers:
+        if all(f in iv.findings for f in found) or not _may_move_disposition(kb, res, found):
+            continue
+        trial = Interview(findings={**iv.findings, **dict.fromkeys(found)}, answered=iv.answered | {q.id},
+                          unknown=iv.unknown, unknown_red_flags=iv.unknown_red_flags, asked=iv.asked,
+                          baseline=iv.baseline, checked=iv.checked, withdrawn=iv.withdrawn)
+        if _outcome(_result(kb, trial)) != now:
+            return True
+    leader = res.categories[0] if res.evidence else None
+    for fid in q.possible_findings:
+        for cat_id, cause_id, _ in kb.links.get(fid, ()):
+            if leader is None or (cat_id != leader.id and look.category_max[cat_id] >= leader.score):
+                return True  # a rival category could catch up (or nothing leads yet)
+            if cat_id == leader.id and cause_id is not None:
+                if not leader.causes:
+                    return True  # the leading category names no cause yet: this could name one
+                if cause_id != leader.causes[0] and look.cause_max.get(cause_id, 0) >= look.lead_cause:
+                    return True  # a rival cause in the leading category could catch up
+    return False
+
+
+def _may_move_disposition(kb: Knowledge, res: Result, found: tuple[str, ...]) -> bool:
+    """Cheap filter before trying an answer: only a floor above the advice, or a finding the self-care pattern
+    depends on, can move the disposition (the ranking is bounded separately)."""
+    pol = kb.policy
+    pattern = set(pol.self_care_all) | set(pol.self_care_with_any) | set(pol.self_care_overrides)
+    for fid in found:
+        if _floor_level(kb, kb.findings[fid]) > res.level or fid in pattern:
+            return True
+        if res.disposition == "self_care" and any(cat in pol.self_care_no_evidence_for
+                                                  for cat, _, _ in kb.links.get(fid, ())):
+            return True
+    return False
+
+
 def _next_question(kb: Knowledge, iv: Interview) -> Ask | None:
-    floor = _floor(kb, iv)
-    if iv.closed or floor >= kb.level("emergency"):
-        return None
+    return _next_step(kb, iv)[0]
+
+
+def _next_step(kb: Knowledge, iv: Interview) -> tuple[Ask | None, Result | None]:
+    """The next question, or None with the result when it was computed on the way (else None)."""
+    if iv.closed:
+        return None, None
+    emergency = kb.level("emergency")
+    settled = [f for f in iv.findings if f in iv.checked or f not in kb.new_check]
+    if max((_floor_level(kb, kb.findings[f]) for f in settled), default=-1) >= emergency:
+        return None, None  # an emergency settled: nothing else may delay the instruction
+    check = _pending_new_check(kb, iv)
+    if check is not None:  # before anything else, even before the emergency instruction of the sign it checks
+        return Ask(question=check, rephrase=iv.unknown.get(check.id, 0) >= 1, number=iv.asked + 1), None
+    if _floor(kb, iv) >= emergency:
+        return None, None
+    # a finding the self-care pattern may set aside (a positional sudden onset) does not yet stop the questions
+    # that could still raise the advice above it
+    floor = _floor(kb, iv, frozenset(kb.policy.self_care_overrides))
+    look: _Outlook | None = None
     for q in kb.questions:
-        if q.id in iv.answered or not _holds(q.ask_if, iv.findings):
+        if q.follows or q.id in iv.answered or not _holds(q.ask_if, iv.findings, iv.baseline):
             continue
         if not _matters(kb, q, floor):
             continue
+        if q.phase == "characterise" and q.possible_findings.isdisjoint(kb.gating):
+            look = look or _outlook(kb, iv)
+            if not _could_change(kb, iv, q, look):
+                continue  # no answer to it could change the advice or the likeliest cause
         rephrase = q.is_red_flag and iv.unknown.get(q.id, 0) >= 1
-        return Ask(question=q, rephrase=rephrase, number=iv.asked + 1)
-    return None
+        wording = next((v for v in q.variants if _holds(v.when, iv.findings, iv.baseline)), None)
+        return Ask(question=q, rephrase=rephrase, number=iv.asked + 1, wording=wording), None
+    return None, (look.res if look is not None else None)
+
+
+def _cause_rank(kb: Knowledge, cause_id: str, score: int, present: Mapping[str, None]) -> tuple[int, ...]:
+    """Order of causes within a category: a rare cause (the article's "in rare instances") only leads with a feature
+    of its own (weight 2) heard; then the score; ties broken by the strongest single feature heard, then by the
+    article's frequency words (a "common" cause first), then file order (stable sort)."""
+    cause = kb.causes[cause_id]
+    own = max((w for f, w in cause.features.items() if f in present), default=0)
+    held_back = cause.rare and own < 2
+    return (held_back, -score, -own, not cause.common)
 
 
 def _result(kb: Knowledge, iv: Interview) -> Result:
@@ -221,28 +405,34 @@ def _result(kb: Knowledge, iv: Interview) -> Result:
                 weights[cat_id][fid] = weight
     scored: list[tuple[int, int, CategoryResult]] = []
     for index, cat in enumerate(kb.categories):
-        ranked = sorted((c.id for c in cat.causes if c.id in cause_score), key=lambda c: -cause_score[c])
+        ranked = sorted((c.id for c in cat.causes if c.id in cause_score),
+                        key=lambda c: _cause_rank(kb, c, cause_score[c], present))
         score = category_bonus.get(cat.id, 0) + (cause_score[ranked[0]] if ranked else 0)
         top = kb.causes[ranked[0]].features if ranked else {}
         w = weights[cat.id]
         # reasons: what points to the leading cause first, strongest first; then the rest
         reasons = tuple(sorted(w, key=lambda f: (f not in top, -top.get(f, 0), -w[f], order[f])))
         scored.append((score, index, CategoryResult(cat.id, score, tuple(ranked), reasons)))
-    with_evidence = sorted((s for s in scored if s[0] > 0), key=lambda s: (-s[0], s[1]))
+    # ties between categories: the stronger leading cause (its own evidence), then the category's order
+    top_score = {cat.id: cause_score.get(cat.causes[0], 0) if cat.causes else 0 for _, _, cat in scored}
+    with_evidence = sorted((s for s in scored if s[0] > 0), key=lambda s: (-s[0], -top_score[s[2].id], s[1]))
     evidence = bool(with_evidence)
     categories = tuple(s[2] for s in (with_evidence or scored))
 
-    floor = _floor(kb, iv)
-    base = kb.level(kb.policy.default)
+    pol = kb.policy
+    base = kb.level(pol.default)
     score_of = {s[2].id: s[0] for s in scored}
-    if all(f in present for f in kb.policy.self_care_all) and not any(
-        score_of[c] for c in kb.policy.self_care_no_evidence_for
-    ):
+    set_aside: frozenset[str] = frozenset()
+    if all(f in present for f in pol.self_care_all) and not any(score_of[c] for c in pol.self_care_no_evidence_for):
         base = kb.level("self_care")
+        if any(f in present for f in pol.self_care_with_any):
+            set_aside = frozenset(pol.self_care_overrides)  # e.g. a positional sudden onset: rules.yaml
+    floor = _floor(kb, iv, set_aside)
     level = max(base, floor)
     disposition = kb.disposition_at[level]
 
-    urgent = [f for f in present if _floor_level(kb, kb.findings[f]) == level and level > base]
+    urgent = [f for f in present
+              if f not in set_aside and _floor_level(kb, kb.findings[f]) == level and level > base]
     urgent.sort(key=lambda f: (not kb.findings[f].red_flag, order[f]))
     unknown = tuple(iv.unknown_red_flags)
     watch = list(unknown) + [f.id for f in kb.red_flags if f.id not in unknown and f.id not in present]
@@ -255,6 +445,7 @@ def _result(kb: Knowledge, iv: Interview) -> Result:
         watch_list=tuple(watch),
         unknown_red_flags=unknown,
         questions_asked=iv.asked,
+        baseline=tuple(iv.baseline),
     )
 
 
@@ -292,6 +483,8 @@ def _valid_event(kb: Knowledge, event: object) -> bool:
         return event[1] in kb.questions_by_id
     if event == [RESULT_GIVEN]:
         return True
+    if event[0] == "w" and len(event) == 2:
+        return event[1] in kb.findings and kb.findings[event[1]].red_flag
     return event[0] == "v" and len(event) == 2 and event[1] in kb.findings
 
 
@@ -308,8 +501,10 @@ def _valid_value(q: Question, value: str) -> bool:
 
 def next_step(state: Mapping[str, Any], kb: Knowledge) -> Step:
     iv = _replay(kb, state)
-    ask = _next_question(kb, iv)
-    return ask if ask is not None else _result(kb, iv)
+    ask, res = _next_step(kb, iv)
+    if ask is not None:
+        return ask
+    return res if res is not None else _result(kb, iv)
 
 
 def current_question(state: Mapping[str, Any], kb: Knowledge) -> Question | None:
@@ -360,20 +555,46 @@ def volunteer(state: Mapping[str, Any], kb: Knowledge, finding_id: str) -> dict[
     if finding is None or not finding.volunteer:
         raise InvalidAnswer("volunteer", finding_id)
     iv = _replay(kb, state)
-    if finding_id in iv.findings:
+    if finding_id in iv.findings or finding_id in iv.baseline:  # heard already, or known to be long-standing
         return dict(state)
     if not iv.closed and _next_question(kb, iv) is None:
         state = _with_event(state, [RESULT_GIVEN])
     return _with_event(state, ["v", finding_id])
 
 
-def _affirms_red_flag(kb: Knowledge, event: list[str]) -> bool:
+def _affirmed_red_flag(kb: Knowledge, event: list[str]) -> str | None:
+    """The red flag this event affirmed (a yes, "yes, it's new", or said on the person's own), if any."""
     if event[0] == "v":
-        return kb.findings[event[1]].red_flag
+        return event[1] if kb.findings[event[1]].red_flag else None
     if event[0] == "a":
         q = kb.questions_by_id[event[1]]
-        return any(kb.findings[f].red_flag for f in _answer_findings(q, event[2]))
-    return False
+        if q.follows:
+            return q.follows if event[2] == YES else None
+        return next((f for f in _answer_findings(q, event[2]) if kb.findings[f].red_flag), None)
+    return None
+
+
+def _affirms_red_flag(kb: Knowledge, event: list[str]) -> bool:
+    return _affirmed_red_flag(kb, event) is not None
+
+
+def correctable(state: Mapping[str, Any], kb: Knowledge) -> str | None:
+    """The red flag the last answer affirmed, if it is still present: "go back" then offers the explicit
+    correction ("Just to be sure: <denial>?") instead of undoing it."""
+    events = [e for e in state["events"] if e != [RESULT_GIVEN]]
+    if not events:
+        return None
+    fid = _affirmed_red_flag(kb, events[-1])
+    return fid if fid is not None and fid in _replay(kb, state).findings else None
+
+
+def withdraw(state: Mapping[str, Any], kb: Knowledge, finding_id: str) -> dict[str, Any]:
+    """Take back a red flag after the person explicitly confirmed it is absent. The only way a red flag heard is
+    removed (besides "not new" to its own check); its question stays answered."""
+    finding = kb.findings.get(finding_id)
+    if finding is None or not finding.red_flag or finding_id not in _replay(kb, state).findings:
+        raise InvalidAnswer("withdraw", finding_id)
+    return _with_event(state, ["w", finding_id])
 
 
 def undo(state: Mapping[str, Any], kb: Knowledge) -> dict[str, Any]:

@@ -30,6 +30,8 @@ class Cause:
     spoken: str
     source: str
     features: Mapping[str, int]
+    rare: bool = False  # the article calls it rare: said as rare when named
+    common: bool = False  # the article calls it common: ranked first among equals
 
 
 @dataclass(frozen=True)
@@ -43,14 +45,28 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """A public page a rule beyond the article rests on: its address, the date it was read, and what it says in
+    our own words (never copied)."""
+
+    url: str
+    read: str
+    says: str
+
+
+@dataclass(frozen=True)
 class Finding:
     id: str
     reason: str
-    source: str
+    source: str  # verbatim quote of the article; "" when the finding is `cited` instead
     floor: str | None = None
     warning: str | None = None
     red_flag: bool = False
     volunteer: bool = False
+    denial: str | None = None  # "you have not lost control of your bladder or bowels": the explicit correction
+    reason_other: str | None = None  # the reason when asking for someone else ("they have ...")
+    denial_other: str | None = None
+    cited: tuple[Citation, ...] = ()  # pages beyond the article (then `source` is "")
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,15 @@ class DurationRange:
     findings: tuple[str, ...]
     below: float | None = None  # seconds
     at_least: float | None = None
+
+
+@dataclass(frozen=True)
+class Variant:
+    when: Any  # a condition, as in ask_if
+    text: str
+    reprompt: str
+    text_other: str | None = None
+    reprompt_other: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +109,11 @@ class Question:
     on_no: tuple[str, ...] = ()
     options: tuple[Option, ...] = ()
     ranges: tuple[DurationRange, ...] = ()
+    follows: str | None = None  # a red flag's "is it new?" check: the red-flag finding it follows
+    variants: tuple[Variant, ...] = ()
+    text_other: str | None = None  # wording when asking for someone else ("it's for my dad")
+    plain_other: str | None = None
+    reprompt_other: str | None = None
 
     @property
     def is_red_flag(self) -> bool:
@@ -106,6 +136,14 @@ class Disposition:
     headline: str
     action: str
     source: str
+    headline_other: str | None = None  # when asking for someone else
+    action_other: str | None = None
+
+    def for_person(self, other: bool) -> tuple[str, str]:
+        """(headline, action) in the person's wording."""
+        if other:
+            return self.headline_other or self.headline, self.action_other or self.action
+        return self.headline, self.action
 
 
 @dataclass(frozen=True)
@@ -117,6 +155,10 @@ class Policy:
     unknown_floor: str
     stop_asking_at: str
     spoken_categories: int
+    unknown_floor_for: Mapping[str, str] = field(default_factory=dict)  # a flag's floor -> floor when unknown
+    self_care_overrides: tuple[str, ...] = ()  # findings whose floor the full self-care pattern sets aside
+    self_care_with_any: tuple[str, ...] = ()  # ... when one of these (an article trigger) is present too
+    ask_if_new: bool = True  # red flags get their "is it new?" check (questions with `follows`)
 
 
 @dataclass(frozen=True)
@@ -134,6 +176,7 @@ class Knowledge:
     links: Mapping[str, tuple[tuple[str, str | None, int], ...]] = field(init=False)  # finding -> (cat, cause, w)
     finding_order: Mapping[str, int] = field(init=False)
     disposition_at: Mapping[int, str] = field(init=False)  # level -> disposition id
+    new_check: Mapping[str, Question] = field(init=False)  # red-flag finding -> its "is it new?" question
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "causes", {c.id: c for cat in self.categories for c in cat.causes})
@@ -157,6 +200,7 @@ class Knowledge:
         object.__setattr__(self, "links", {f: tuple(v) for f, v in links.items()})
         object.__setattr__(self, "finding_order", {fid: i for i, fid in enumerate(self.findings)})
         object.__setattr__(self, "disposition_at", {d.level: d.id for d in self.dispositions.values()})
+        object.__setattr__(self, "new_check", {q.follows: q for q in self.questions if q.follows})
 
     def level(self, disposition_id: str) -> int:
         return self.dispositions[disposition_id].level
@@ -166,6 +210,26 @@ class Knowledge:
             if cat.id == category_id:
                 return cat
         raise KeyError(category_id)
+
+    @cached_property
+    def gating(self) -> frozenset[str]:
+        """Findings some question's ask_if (or variant) depends on: an answer that records one opens or closes
+        other questions, so it is always worth asking."""
+        out: set[str] = set()
+
+        def refs(cond: Any) -> None:
+            if isinstance(cond, str):
+                out.add(cond)
+            elif isinstance(cond, dict):
+                for value in cond.values():
+                    for sub in value if isinstance(value, list) else [value]:
+                        refs(sub)
+
+        for q in self.questions:
+            refs(q.ask_if)
+            for v in q.variants:
+                refs(v.when)
+        return frozenset(out)
 
     @cached_property
     def red_flags(self) -> tuple[Finding, ...]:
@@ -205,6 +269,8 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
                 spoken=_get(c, "spoken", f"{where}.causes[{j}]"),
                 source=_get(c, "source", f"{where}.causes[{j}]"),
                 features=_features(c.get("features")),
+                rare=bool(c.get("rare", False)),
+                common=bool(c.get("common", False)),
             )
             for j, c in enumerate(_get(cat, "causes", where))
         )
@@ -225,12 +291,22 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
         findings[fid] = Finding(
             id=fid,
             reason=_get(f, "reason", where),
-            source=_get(f, "source", where),
+            source=str(f.get("source", "")),
             floor=f.get("floor"),
             warning=f.get("warning"),
             red_flag=bool(f.get("red_flag", False)),
             volunteer=bool(f.get("volunteer", False)),
+            denial=f.get("denial"),
+            reason_other=f.get("reason_other"),
+            denial_other=f.get("denial_other"),
+            cited=tuple(
+                Citation(url=_get(c, "url", f"{where}.cited[{j}]"), read=str(_get(c, "read", f"{where}.cited[{j}]")),
+                         says=_get(c, "says", f"{where}.cited[{j}]"))
+                for j, c in enumerate(f.get("cited", ()))
+            ),
         )
+        if not f.get("source") and not findings[fid].cited:
+            raise KnowledgeError(f"{where}: needs a 'source' quote or a 'cited' page")
     questions: list[Question] = []
     for i, q in enumerate(_get(data, "questions", origin)):
         where = f"{origin}: questions[{i}]"
@@ -271,6 +347,17 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
                     for j, o in enumerate(q.get("options", ()))
                 ),
                 ranges=ranges,
+                follows=q.get("follows"),
+                text_other=q.get("text_other"),
+                plain_other=q.get("plain_other"),
+                reprompt_other=q.get("reprompt_other"),
+                variants=tuple(
+                    Variant(when=_get(v, "if", f"{where}.variants[{j}]"),
+                            text=_get(v, "text", f"{where}.variants[{j}]"),
+                            reprompt=_get(v, "reprompt", f"{where}.variants[{j}]"), text_other=v.get("text_other"),
+                            reprompt_other=v.get("reprompt_other"))
+                    for j, v in enumerate(q.get("variants", ()))
+                ),
             )
         )
     dispositions: dict[str, Disposition] = {}
@@ -283,6 +370,8 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
             headline=_get(d, "headline", where),
             action=_get(d, "action", where),
             source=_get(d, "source", where),
+            headline_other=d.get("headline_other"),
+            action_other=d.get("action_other"),
         )
     pol = _get(data, "policy", origin)
     policy = Policy(
@@ -293,6 +382,10 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
         unknown_floor=_get(pol["unknown_red_flag"], "floor", f"{origin}: policy.unknown_red_flag"),
         stop_asking_at=_get(pol, "stop_asking_at", f"{origin}: policy"),
         spoken_categories=int(_get(pol, "spoken_categories", f"{origin}: policy")),
+        unknown_floor_for=dict(pol["unknown_red_flag"].get("floor_for", {})),
+        self_care_overrides=tuple(pol["self_care_when"].get("overrides", ())),
+        self_care_with_any=tuple(pol["self_care_when"].get("with_any", ())),
+        ask_if_new=bool(pol.get("new_or_long_standing", {}).get("ask_after_yes", True)),
     )
     return Knowledge(
         version=str(_get(data, "version", origin)),

@@ -28,23 +28,30 @@ class Report:
     prompt_signs: tuple[str, ...]  # signs that call for prompt care
 
 
-def explain(result: Result, kb: Knowledge) -> Report:
+def explain(result: Result, kb: Knowledge, other: bool = False) -> Report:
+    """``other``: the person is asking for someone else (third-person wording where the knowledge has it)."""
     disposition = kb.dispositions[result.disposition]
+    headline, action = disposition.for_person(other)
+
+    def because(fid: str) -> str:
+        finding = kb.findings[fid]
+        return (finding.reason_other or finding.reason) if other else finding.reason
+
     categories = tuple(
         CategoryReport(
             id=cat.id,
             name=kb.category(cat.id).name,
             causes=tuple(kb.causes[c].name for c in cat.causes),
-            reasons=tuple(kb.findings[f].reason for f in cat.reasons),
+            reasons=tuple(because(f) for f in cat.reasons),
         )
         for cat in result.categories
         if result.evidence
     )
     return Report(
         disposition=disposition.id,
-        headline=disposition.headline,
-        action=disposition.action,
-        why=tuple(kb.findings[f].reason for f in result.urgent_reasons),
+        headline=headline,
+        action=action,
+        why=tuple(because(f) for f in result.urgent_reasons),
         unsure=tuple(kb.findings[f].warning or kb.findings[f].reason for f in result.unknown_red_flags),
         categories=categories,
         watch_list=tuple(kb.findings[f].warning or kb.findings[f].reason for f in result.watch_list),

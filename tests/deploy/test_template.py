@@ -140,7 +140,10 @@ def test_built_layout_runs_with_its_own_knowledge(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-c", script], cwd=art, env={"PATH": "/usr/bin:/bin"},
                          capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert "911" in json.loads(run.stdout.splitlines()[-1])["response"]["outputSpeech"]["ssml"]
+    response = json.loads(run.stdout.splitlines()[-1])["response"]
+    # the volunteered emergency sign is checked ("is that new?") with its own knowledge; the reprompt warns
+    assert "new, or worse" in response["outputSpeech"]["ssml"]
+    assert "emergency" in response["reprompt"]["outputSpeech"]["ssml"]
 
 
 def test_sam_check_script_is_executable() -> None:

@@ -13,8 +13,11 @@ Properties, checked on every turn:
      anything else, emergency, start the questions, remember me), a "yes" to "shall I remember?", or a
      SessionEndedRequest;
   P4 once a red flag is affirmed in a session - "yes" to the red-flag question Alexa just asked, or a volunteered
-     red-flag symptom - every later result in that session (the card's "Advice: ..." line and the session
-     attribute ``last`` when it changes) is at least that flag's floor, through go back and start over.
+     red-flag symptom, then "yes" (or "I don't know" twice) to its "is it new?" check, or no check asked - every
+     later result in that session (the card's "Advice: ..." line and the session attribute ``last`` when it
+     changes) is at least that flag's floor, through go back and start over; unless the person withdrew it by
+     "yes" to the explicit correction ("Just to be sure: ...?"). "No" to the check makes it the person's
+     long-standing baseline, not a red flag.
 
 Bounded in CI (profile ``ci``: 150 derandomized runs of up to 100 steps); ``HYPOTHESIS_PROFILE=nightly`` runs 10,000.
 """
@@ -39,6 +42,8 @@ from skill import build_skill, invoke
 from skill.persistence import ResilientPersistence
 from skill.speech import ssml_to_text
 from tools import build_models
+from triage import engine
+from triage.engine import Ask
 from triage.knowledge import load_knowledge
 
 PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
@@ -181,6 +186,9 @@ class Conversations(RuleBasedStateMachine):
         self.new = True
         self.floor = -1  # the most urgent floor of red flags affirmed in this session
         self.floor_why = ""
+        self.affirmed: dict[str, str] = {}  # red flag -> why, affirmed (and new) in this session
+        self.pending: set[str] = set()  # said yes to, its "is it new?" check not settled yet
+        self.why = ""
         self.asked: Any = None  # the question Alexa's last words in this session asked
         self.turns: list[str] = []
         self._new_session(None)
@@ -190,6 +198,7 @@ class Conversations(RuleBasedStateMachine):
         self.locale = locale if locale is not None else self.locale
         self.session_id = f"amzn1.echo-api.session.fuzz-{next(_counter)}"
         self.attributes, self.new, self.floor, self.floor_why, self.asked = {}, True, -1, "", None
+        self.affirmed, self.pending = {}, set()
 
     def _event(self, body: dict[str, Any], with_session: bool = True) -> dict[str, Any]:
         event: dict[str, Any] = {"version": "1.0", "context": {"System": _system()},
@@ -227,11 +236,17 @@ class Conversations(RuleBasedStateMachine):
         # P4 (a): the affirmation this turn made, from what the person said to what they were asked
         slots = (body.get("intent") or {}).get("slots") or {}
         if intent == "AMAZON.YesIntent" and not self.new and self.asked is not None and self.asked.is_red_flag:
-            self._affirm(self.asked.on_yes, f"yes to {self.asked.id}")
+            self.pending.update(f for f in self.asked.on_yes if f in RED_FLAGS)
+            self.why = f"yes to {self.asked.id}"
         if intent == "VolunteerSymptomIntent":
             resolved = _resolved(slots.get("symptom"))
             if resolved in RED_FLAGS:
-                self._affirm((resolved,), f"volunteered {resolved}")
+                self.pending.add(resolved)
+                self.why = f"volunteered {resolved}"
+        if intent == "AMAZON.YesIntent" and pending_before == "correct" and not self.new:
+            self.affirmed.pop(str(self.attributes.get("correcting")), None)  # withdrawn, explicitly
+            self._refloor()
+        self._settle(attributes.get("interview"))
         # P4 (b): every result from now on is at least that urgent
         card = response.get("card") or {}
         if "Advice:" in str(card.get("content", "")):
@@ -252,9 +267,32 @@ class Conversations(RuleBasedStateMachine):
                 self.asked = _asked(speech)
         return raw
 
-    def _affirm(self, findings: tuple[str, ...], why: str) -> None:
-        for fid in findings:
-            if fid in RED_FLAGS and RED_FLAGS[fid] > self.floor:
+    def _settle(self, state: Any) -> None:
+        """Flags said yes to become affirmed once their "is it new?" check is settled (answered yes, or "I don't
+        know" twice, or none asked); "no" (long-standing) drops them. Read from the interview the skill returned."""
+        try:
+            state = engine.check_state(state, KB)
+        except engine.StateError:
+            return
+        present = set(engine.findings(state, KB))
+        for fid in list(self.pending):
+            check = KB.new_check.get(fid)
+            answers = [e for e in state["events"] if check is not None and e[1:2] == [check.id]]
+            if fid not in present:
+                self.pending.discard(fid)
+                if check is not None and ["a", check.id, "no"] in answers:
+                    self.affirmed.pop(fid, None)  # long-standing: the person's baseline
+                    self._refloor()
+            elif check is None or fid in state.get("carried", []) or any(e[0] == "a" for e in answers) or (
+                    sum(e[0] == "u" for e in answers) >= 2) or not isinstance(engine.next_step(state, KB), Ask):
+                self.pending.discard(fid)
+                self.affirmed[fid] = self.why
+                self._refloor()
+
+    def _refloor(self) -> None:
+        self.floor, self.floor_why = -1, ""
+        for fid, why in self.affirmed.items():
+            if RED_FLAGS[fid] > self.floor:
                 self.floor, self.floor_why = RED_FLAGS[fid], why
 
     def _check_floor(self, level: int, what: str) -> None:

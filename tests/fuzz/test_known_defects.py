@@ -41,6 +41,7 @@ def test_start_over_in_the_same_session_keeps_the_emergency():
     """The reference behaviour the defect below departs from (passes today)."""
     _, attrs = _turn({"type": "LaunchRequest"}, {}, new=True)
     speech, attrs = _turn(YES, attrs)  # yes: lost bladder or bowel control
+    speech, attrs = _turn(YES, attrs)  # yes, it is new
     assert "call 911 now" in speech.lower()
     start_over = {"type": "IntentRequest",
                   "intent": {"name": "AMAZON.StartOverIntent", "confirmationStatus": "NONE", "slots": {}}}
@@ -51,7 +52,8 @@ def test_start_over_in_the_same_session_keeps_the_emergency():
 def test_launch_in_an_open_session_keeps_red_flags():
     kb = load_knowledge()
     _, attrs = _turn({"type": "LaunchRequest"}, {}, new=True)
-    speech, attrs = _turn(YES, attrs)  # yes: lost bladder or bowel control -> emergency
+    speech, attrs = _turn(YES, attrs)  # yes: lost bladder or bowel control
+    speech, attrs = _turn(YES, attrs)  # yes, it is new -> emergency
     assert "call 911 now" in speech.lower()
     speech, attrs = _turn({"type": "LaunchRequest"}, attrs, new=False)
     heard = engine.red_flags_heard(engine.check_state(attrs["interview"], kb), kb)
@@ -61,7 +63,8 @@ def test_launch_in_an_open_session_keeps_red_flags():
 
 def test_an_unreadable_request_in_a_session_keeps_the_session_attributes():
     _, attrs = _turn({"type": "LaunchRequest"}, {}, new=True)
-    speech, attrs = _turn(YES, attrs)  # emergency
+    speech, attrs = _turn(YES, attrs)
+    speech, attrs = _turn(YES, attrs)  # new: emergency
     assert "call 911 now" in speech.lower() and attrs.get("interview")
     raw = lambda_function.lambda_handler(_event({"type": "Some.FutureRequest"}, attrs, new=False), None)
     assert raw.get("sessionAttributes") == attrs

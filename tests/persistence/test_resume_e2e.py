@@ -19,7 +19,7 @@ from tests.skill.conftest import USER_ID, Conversation, Turn, envelope
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = {q["id"]: q for q in json.loads((ROOT / "knowledge" / "compiled.json").read_text())["questions"]}
-ORDER = list(QUESTIONS)
+ORDER = [qid for qid, q in QUESTIONS.items() if not q.get("follows")]  # asked when all is "no"
 
 
 def asks(turn: Turn, question_id: str) -> bool:

@@ -18,7 +18,9 @@ from benchmarks.alexa_client import Speaker, slot
 from tests.reliability.conftest import ACCOUNT, ALICE, BEDROOM, BOB, KITCHEN, Cloud
 
 ROOT = Path(__file__).resolve().parents[2]
-QUESTIONS = json.loads((ROOT / "knowledge" / "compiled.json").read_text())["questions"]
+# the questions asked, in order, when every answer is "no" (an "is that new?" check only follows a yes)
+QUESTIONS = [q for q in json.loads((ROOT / "knowledge" / "compiled.json").read_text())["questions"]
+             if not q.get("follows")]
 ORDER = [q["id"] for q in QUESTIONS]
 TEXT = {q["id"]: q["text"] for q in QUESTIONS}
 RESUME = "carry on"
@@ -47,10 +49,17 @@ def remember(speaker: Speaker) -> None:
     assert "remember" in said.lower(), said
 
 
+def confirm_emergency(speaker: Speaker) -> None:
+    """Yes to the bladder/bowel question (the instruction comes at once, with "is that new?"), then yes, it is new:
+    an emergency, stored as the last result."""
+    assert "911" in speaker.yes()
+    assert "911" in speaker.yes()
+
+
 def emergency_then_slower(speaker: Speaker) -> None:
     speaker.launch()
     remember(speaker)
-    assert "911" in speaker.yes()  # the bladder/bowel question: an emergency, stored as the last result
+    confirm_emergency(speaker)  # the bladder/bowel question: an emergency, stored as the last result
     speaker.intent("SpeechRateIntent", {"rate": SLOWER})
     speaker.intent("AMAZON.StopIntent")
 
@@ -116,7 +125,7 @@ def test_two_devices_at_once_the_newest_last_result_wins_and_nothing_else_is_los
     remember(bedroom)
     bedroom.intent("SpeechRateIntent", {"rate": SLOWER})
     assert asks(bedroom.no(), 1)
-    assert "911" in kitchen.yes()  # the kitchen's result is the newest
+    confirm_emergency(kitchen)  # the kitchen's result is the newest
     bedroom.end()
     kitchen.intent("AMAZON.StopIntent")
     bedroom.launch()
@@ -138,7 +147,7 @@ def test_recognised_people_and_an_unrecognised_speaker_never_hear_each_others_re
 
     alice.launch()
     remember(alice)
-    assert "911" in alice.yes()  # Alice: an emergency result...
+    confirm_emergency(alice)  # Alice: an emergency result...
     alice.intent("AMAZON.StopIntent")
     answered(alice, 2)  # ...and an unfinished interview
     alice.end()

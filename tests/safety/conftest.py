@@ -27,8 +27,8 @@ def safety_eval() -> ModuleType:
 
 @pytest.fixture(scope="session")
 def outcomes(safety_eval: ModuleType) -> list[Any]:
-    """Every vignette, run once per test session."""
-    return list(safety_eval.evaluate(safety_eval.load_vignettes()))
+    """Every vignette and patient story, run once per test session."""
+    return list(safety_eval.evaluate(safety_eval.load_all()))
 
 
 @dataclass

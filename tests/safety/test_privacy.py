@@ -46,7 +46,7 @@ SCRIPTS: dict[str, list[str]] = {
         "my legs", "yes", "no", "no", "no", "no", "yes", "yes", "what is spinal stenosis", "no"],
     "volunteered_and_unknowns": [
         "open back numbness helper", "I have a rash on my back", "I don't know", "I'm not sure", "no", "no", "no",
-        "I have diabetes", "about three weeks", "no", "hands and feet", "I'm not sure", "no", "no", "yes",
+        "I have diabetes", "about three weeks", "no", "hands and feet", "I'm not sure", "no", "no", "no",
         "what is shingles", "speak slower", "what is peripheral neuropathy", "stop"],
     "emergency_volunteered": ["open back numbness helper", "no", "no", "I wet myself", "yes", "no"],
     "temporary_then_last_time": [
@@ -60,7 +60,7 @@ SCRIPTS: dict[str, list[str]] = {
                                "five days", "stop"],
     "deleted": ["open back numbness helper", "remember me", "no", "delete my data", "yes", "stop"],
     "declined_memory": [
-        "open back numbness helper", "no", "no", "no", "no", "no", "no", "no", "a few hours", "yes",
+        "open back numbness helper", "no", "no", "no", "no", "no", "no", "no", "no", "no", "no", "a few hours", "yes",
         "sleeping in an awkward position", "no", "no", "no"],
     "never_asked_unfinished": ["open back numbness helper", "no", "no", "no", "no", "five days", "stop"],
 }

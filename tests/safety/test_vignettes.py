@@ -1,6 +1,8 @@
-"""Safety evaluation over the clinical vignettes (tests/safety/vignettes.yaml), run through the simulator's script
-mode by benchmarks/safety_eval.py. Asserted: emergency and immediate recall 100%, under-triage 0. Reported (and only
-held above a sanity floor): exact-disposition and top-category accuracy."""
+"""Safety evaluation over the clinical vignettes (tests/safety/vignettes.yaml) and the patient stories
+(tests/safety/stories.yaml), run through the simulator's script mode by benchmarks/safety_eval.py. Asserted:
+emergency and immediate recall 100%, under-triage 0, over-triage 0 against the rules as written, top specific cause
+>= 90% of the stories that name one. Reported (and only held above a sanity floor): exact-disposition and
+top-category accuracy."""
 
 from __future__ import annotations
 
@@ -48,8 +50,49 @@ def test_vignettes_are_well_formed_and_quote_the_article(safety_eval):
         assert re.sub(r"\s+", " ", v["source"]) in ARTICLE, f"{v['id']}: source is not verbatim from the article"
 
 
+# The people issue 9 names, each with a story (id prefix in stories.yaml).
+NAMED_STORIES = {
+    "S01-wheelchair-ten-years", "S02-unsteady-84-year-old", "S03-years-of-stenosis-walking-limits",
+    "S04-long-standing-stress-incontinence", "S05-fever-from-a-cold", "S06-menopausal-night-sweats",
+    "S07-fall-ten-years-ago", "S29-slept-twisted-woke-numb", "S33-burning-feet-with-diabetes", "S34-shingles-rash",
+    "S19-past-cancer-night-pain", "S13-cant-pee", "S15-saddle-numbness-when-wiping", "S17-both-legs",
+    "S23-dont-know-twice-to-bladder",
+}
+RULES = {"new_or_long_standing", "unknown_red_flag", "self_care_when"}
+
+
+def test_stories_are_well_formed_and_name_their_basis(safety_eval):
+    stories = safety_eval.load_vignettes(safety_eval.STORIES)
+    ids = [s["id"] for s in stories]
+    assert len(ids) == len(set(ids)) and set(ids) >= NAMED_STORIES, NAMED_STORIES - set(ids)
+    assert len(stories) + len(safety_eval.load_vignettes()) >= 40
+    categories = {c.id for c in KB.categories} | {"none"}
+    for s in stories:
+        assert set(s) <= {"id", "locale", "say", "expect", "basis"}, s["id"]
+        assert s.get("locale", "en-US") in LOCALES, s["id"]
+        assert s["say"][0] == "open back numbness helper", s["id"]
+        assert s["expect"]["disposition"] in KB.dispositions and s["expect"]["category"] in categories, s["id"]
+        assert s["expect"].get("cause", "herniated_disc") in KB.causes, s["id"]
+        (kind, ref), = s["basis"].items()
+        if kind == "article":
+            assert re.sub(r"\s+", " ", ref) in ARTICLE, f"{s['id']}: basis is not verbatim from the article"
+        elif kind == "cited":
+            assert KB.findings[ref].cited, f"{s['id']}: {ref} is not a cited red flag"
+        else:
+            assert kind == "rule" and ref in RULES, s["id"]
+    cited = {s["basis"]["cited"] for s in stories if "cited" in s["basis"]}
+    assert cited == {f.id for f in KB.findings.values() if f.cited}  # every cited red flag has a story
+
+
+def test_no_over_triage_and_the_top_cause_is_right(safety_eval, outcomes):
+    m = safety_eval.metrics(outcomes)
+    assert m["over"] == [], _mismatches(outcomes)
+    hit, total = m["cause"]
+    assert total >= 15 and hit / total >= 0.9, _mismatches(outcomes)
+
+
 def test_vignettes_cover_every_cause_red_flag_warning_sign_locale_and_unknown(safety_eval, outcomes):
-    vignettes = {v["id"]: v for v in safety_eval.load_vignettes()}
+    vignettes = {v["id"]: v for v in safety_eval.load_all()}
     assert {o.locale for o in outcomes} == LOCALES
     heard = {f for o in outcomes for f in o.findings}
     warning = [f.id for f in KB.findings.values() if f.floor and f.warning]  # red flags and warning signs
@@ -69,7 +112,7 @@ def test_vignettes_cover_every_cause_red_flag_warning_sign_locale_and_unknown(sa
             match = re.search(r"\[intent\] VolunteerSymptomIntent \(symptom=.* -> (\w+)\)", turn)
             if match and KB.findings[match.group(1)].red_flag:
                 volunteered.add(match.group(1))
-    assert volunteered == {f.id for f in KB.red_flags}, volunteered
+    assert volunteered == {f.id for f in KB.red_flags}, set(f.id for f in KB.red_flags) - volunteered
 
 
 def test_scripts_are_understood_as_written(outcomes):
@@ -101,7 +144,7 @@ def test_accuracy_above_sanity_floor(safety_eval, outcomes):
 def test_the_evaluation_detects_under_triage(safety_eval):
     """The scorer is not vacuous: a vignette whose words deny the red flag its expectation names is counted as
     under-triaged and as a missed emergency."""
-    wrong = {"id": "X-denied", "say": ["open back numbness helper", "no", "no", "no", "no", "no", "no", "no",
+    wrong = {"id": "X-denied", "say": ["open back numbness helper", *["no"] * 10,
                                        "a few hours", "yes", "a tight belt"],
              "expect": {"disposition": "emergency", "category": "nerve_compression"}, "source": "-"}
     outcome = safety_eval.run_vignette(wrong)
@@ -116,5 +159,6 @@ def test_report_script_prints_the_figures_and_the_reference():
                           text=True, timeout=120, cwd=ROOT, env=child_env(), check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     for label in ("emergency recall", "immediate recall", "exact-disposition accuracy", "under-triage",
-                  "over-triage", "top-category accuracy", "Semigran et al., BMJ 2015", "57%", "80%"):
+                  "over-triage", "top-category accuracy", "top specific cause accuracy", "Semigran et al., BMJ 2015",
+                  "57%", "80%"):
         assert label in done.stdout, label

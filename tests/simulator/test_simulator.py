@@ -246,8 +246,9 @@ def test_no_to_everything_reaches_a_doctor_appointment() -> None:
 @pytest.mark.usefixtures("real_skill_handles_answers")
 @pytest.mark.parametrize(("locale", "number"), [("en-US", "911"), ("en-GB", "999"), ("en-AU", "000")])
 def test_yes_to_the_first_question_is_an_emergency(locale: str, number: str) -> None:
-    text = transcript("open back numbness helper\nyes\n", "--locale", locale)
-    answer = text.split("> yes\n", 1)[1]
+    text = transcript("open back numbness helper\nyes\nyes it is\n", "--locale", locale)
+    check, answer = text.split("> yes\n", 1)[1].split("> yes it is\n", 1)
+    assert "new" in check and number not in check  # "is that new?" first
     assert number in answer
 
 

@@ -42,7 +42,8 @@ def test_reopening_after_a_volunteered_emergency_never_resumes_the_stored_interv
     _interrupted(talk)
     conv = talk()
     assert "carry on" in conv.launch().speech
-    assert conv.intent("VolunteerSymptomIntent", {"symptom": EMERGENCY}).speech.startswith("Call 911 now.")
+    assert "Is that new, or worse" in conv.intent("VolunteerSymptomIntent", {"symptom": EMERGENCY}).speech
+    assert conv.yes().speech.startswith("Call 911 now.")
     again = conv.launch()  # "open back numbness helper" inside the same session
     assert again.speech.startswith("Call 911 now.") and "carry on" not in again.speech
     assert conv.yes().speech.startswith("Call 911 now.")  # yes = repeat the instruction, not "resume"
@@ -57,7 +58,8 @@ def test_a_red_flag_said_instead_of_answering_the_resume_offer_is_kept(talk):
     conv.launch()
     weak = conv.intent("VolunteerSymptomIntent",
                        {"symptom": {"value": "my legs feel weak", "id": "weakness_walking_balance"}})
-    assert "bladder or bowels" in weak.speech  # the one question that could still raise the advice
+    assert "Is that new, or worse" in weak.speech
+    assert "bladder or bowels" in conv.yes().speech  # the questions that could still raise the advice
     again = conv.launch()
     assert "carry on" not in again.speech and "bladder or bowels" in again.speech
     assert heard(conv) == ("weakness_walking_balance",)
@@ -68,7 +70,8 @@ def test_declining_a_stored_interview_keeps_its_red_flags(talk):
     first.launch()
     first.intent("RememberMeIntent")
     first.intent("VolunteerSymptomIntent", {"symptom": {"value": "my leg gave way", "id": "weakness_walking_balance"}})
-    assert "bladder or bowels" in first.turns[-1].speech  # unfinished: the one question that could raise it
+    first.yes()  # new
+    assert "bladder or bowels" in first.turns[-1].speech  # unfinished: the questions that could raise it
     first.session_ended("EXCEEDED_MAX_REPROMPTS")
     conv = talk()
     assert "carry on" in conv.launch().speech

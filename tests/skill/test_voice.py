@@ -62,7 +62,8 @@ def test_yes_to_everything_reaches_the_emergency_instruction_with_the_local_numb
     last = turns[-1]
     assert last.speech.startswith(f"Call {EMERGENCY[locale]} now."), last.speech
     assert f'<say-as interpret-as="digits">{EMERGENCY[locale]}</say-as>' in last.ssml
-    assert len(turns) == 2, "the first question is the emergency red flag: acted on in the same turn"
+    # the first question is the emergency red flag; its "is that new?" check, then acted on in the same turn
+    assert len(turns) == 3, "the emergency is acted on as soon as it is known to be new"
 
 
 @pytest.mark.parametrize("locale", SUPPORTED)
@@ -126,7 +127,7 @@ def test_yes_no_questions_are_worded_so_yes_means_present():
     negations = re.compile(r"\b(can you|are you able|not|no longer|can't|cannot|don't|doesn't)\b", re.I)
     for q in KB.questions:
         if q.type == "yes_no":
-            assert q.on_yes, f"{q.id}: yes must record a finding"
+            assert q.on_yes or q.follows, f"{q.id}: yes must record a finding (or keep the red flag it checks)"
             for text in filter(None, (q.text, q.plain)):
                 assert not negations.search(text), f"{q.id}: {text!r} invites a reversed yes"
             for fid in q.on_no:

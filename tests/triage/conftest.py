@@ -35,6 +35,17 @@ TAILS = {
 }
 
 
+# The red flags beyond the article and every "is it new?" check are branched in their own front (CAUDA), with the
+# article's red flags "no"; in the other fronts they are answered "no" / "yes, it's new" (NEW_FLAGS), so the size
+# stays bounded (each red flag with its check has about a dozen replies).
+NEW_FLAGS = {"urinary_retention": ("no",), "saddle_numbness": ("no",), "cancer_history": ("no",),
+             **{f"{f}_new": ("yes",) for f in ("loss_bladder_bowel", "urinary_retention", "saddle_numbness",
+                                                "weakness_walking_balance", "significant_trauma",
+                                                "weight_loss_fever_sweats", "both_legs", "sexual_dysfunction")}}
+CAUDA = {"significant_trauma": ("no",), "weight_loss_fever_sweats": ("no",),
+         "sudden_onset": ("no",), "severe": ("no",), "spreading_or_worsening": ("no",)}
+
+
 @pytest.fixture(scope="session")
 def graph(kb: Knowledge) -> list[tuple[str, list[Any], dict[str, tuple[str, ...]]]]:
     """(label, path of (state, step), replies given) for every bounded path."""
@@ -43,9 +54,11 @@ def graph(kb: Knowledge) -> list[tuple[str, list[Any], dict[str, tuple[str, ...]
 
     out: list[tuple[str, list[Any], dict[str, tuple[str, ...]]]] = []
     for name, tail in TAILS.items():
-        for path, said in walk(kb, branch=frozenset({"red_flag", "severity"}), tail=tail):
+        for path, said in walk(kb, branch=frozenset({"red_flag", "severity"}), tail={**NEW_FLAGS, **tail}):
             out.append((f"front/{name}", path, said))
-    fronts = {"all_no": [], "bladder_unknown": ["u", "u"]}
+    for path, said in walk(kb, branch=frozenset({"red_flag"}), tail={**CAUDA, **TAILS["temporary"]}):
+        out.append(("cauda/temporary", path, said))
+    fronts = {"all_no": [], "weakness_unknown": ["no", "no", "no", "u", "u"]}
     for name, prefix in fronts.items():
         state = engine.new_state(kb)
         for a in prefix:
@@ -54,7 +67,7 @@ def graph(kb: Knowledge) -> list[tuple[str, list[Any], dict[str, tuple[str, ...]
             step = engine.next_step(state, kb)
             if step.question.phase == "characterise":  # type: ignore[union-attr]
                 break
-            state = act(state, kb, "no")
+            state = act(state, kb, "yes" if step.question.follows else "no")  # type: ignore[union-attr]
         for path, said in walk(kb, state=state, branch=frozenset({"characterise"})):
             out.append((f"back/{name}", path, said))
     return out

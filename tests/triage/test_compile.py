@@ -91,7 +91,7 @@ BROKEN: list[tuple[str, str, Mutation, list[str]]] = [
      ["questions.yaml: questions[1]", "plain"]),
     ("bad_duration_in_range", "questions.yaml",
      lambda d: _q(d, "duration")["ranges"][0].__setitem__("below", "one day"),
-     ["questions.yaml: questions[7].ranges[0].below"]),
+     ["questions.yaml: questions[18].ranges[0].below"]),
     ("unknown_finding_in_cause_feature", "categories.yaml",
      lambda d: d["categories"][1]["causes"][1]["features"].__setitem__("worse_when_running", 2),
      ["categories.yaml: categories[1].causes[1].features", "worse_when_running"]),
@@ -104,22 +104,47 @@ BROKEN: list[tuple[str, str, Mutation, list[str]]] = [
      ["rules.yaml: policy.unknown_red_flag.floor"]),
     ("unknown_stop_asking_at", "rules.yaml", lambda d: d["policy"].__setitem__("stop_asking_at", "later"),
      ["rules.yaml: policy.stop_asking_at", "later"]),
-    ("duplicate_finding_id", "findings.yaml", lambda d: d["findings"][8].__setitem__("id", "severe"),
+    ("duplicate_finding_id", "findings.yaml", lambda d: d["findings"][9].__setitem__("id", "severe"),
      ["findings.yaml: findings", "severe"]),
     ("duplicate_question_id", "questions.yaml", lambda d: d["questions"][6].__setitem__("id", "severe"),
      ["questions.yaml: questions", "severe"]),
     ("bad_ask_if_reference", "questions.yaml", lambda d: _q(d, "trigger").__setitem__("ask_if", "improves_fast"),
-     ["questions.yaml: questions[9].ask_if", "improves_fast"]),
+     ["questions.yaml: questions[20].ask_if", "improves_fast"]),
     ("bad_nested_ask_if_reference", "questions.yaml",
      lambda d: _q(d, "spread_area").__setitem__("ask_if", {"not": {"all": ["short_lived", "gets_better"]}}),
-     ["questions.yaml: questions[10].ask_if.not.all", "gets_better"]),
+     ["questions.yaml: questions[21].ask_if.not.all", "gets_better"]),
     ("malformed_ask_if", "questions.yaml", lambda d: _q(d, "spread_area").__setitem__("ask_if", {"nand": ["x"]}),
-     ["questions.yaml: questions[10].ask_if"]),
+     ["questions.yaml: questions[21].ask_if"]),
     ("unknown_finding_on_yes", "questions.yaml", lambda d: d["questions"][0]["on_yes"].append("incontinence"),
      ["questions.yaml: questions[0].on_yes", "incontinence"]),
     ("unknown_finding_in_option", "questions.yaml",
      lambda d: _q(d, "spread_area")["options"][0]["findings"].append("legs"),
-     ["questions.yaml: questions[10].options[0].findings", "legs"]),
+     ["questions.yaml: questions[21].options[0].findings", "legs"]),
+    ("cited_without_date", "findings.yaml", lambda d: _f(d, "saddle_numbness")["cited"][0].pop("read"),
+     ["findings.yaml: findings[5].cited[0]", "read"]),
+    ("cited_and_source", "findings.yaml", lambda d: _f(d, "saddle_numbness").__setitem__("source", "bladder"),
+     ["findings.yaml: findings[5]"]),
+    ("cited_not_a_url", "findings.yaml", lambda d: _f(d, "both_legs")["cited"][0].__setitem__("url", "the NHS"),
+     ["findings.yaml: findings[6].cited[0].url"]),
+    ("cited_finding_not_red_flag", "findings.yaml", lambda d: _f(d, "cancer_history").pop("red_flag"),
+     ["findings.yaml: findings[8].cited", "only red flags"]),
+    ("red_flag_without_denial", "findings.yaml", lambda d: _f(d, "urinary_retention").pop("denial"),
+     ["findings.yaml: findings[4].denial"]),
+    ("new_check_follows_non_red_flag", "questions.yaml",
+     lambda d: _q(d, "saddle_numbness_new").__setitem__("follows", "severe"),
+     ["questions.yaml: questions[5].follows", "not a red flag"]),
+    ("new_check_with_findings", "questions.yaml",
+     lambda d: _q(d, "saddle_numbness_new").__setitem__("on_yes", ["saddle_numbness"]),
+     ["questions.yaml: questions[5]", "no findings"]),
+    ("baseline_without_new_check", "questions.yaml",
+     lambda d: _q(d, "worse_standing_walking").__setitem__("ask_if", {"baseline": "severe"}),
+     ["questions.yaml: questions[22].ask_if.baseline", "severe"]),
+    ("self_care_sets_aside_a_red_flag", "rules.yaml",
+     lambda d: d["policy"]["self_care_when"]["overrides"].append("significant_trauma"),
+     ["rules.yaml: policy.self_care_when.overrides", "red flag"]),
+    ("unknown_floor_for_bad_level", "rules.yaml",
+     lambda d: d["policy"]["unknown_red_flag"]["floor_for"].__setitem__("emergency", "today"),
+     ["rules.yaml: policy.unknown_red_flag.floor_for"]),
     ("red_flag_without_warning", "findings.yaml", lambda d: _f(d, "significant_trauma").pop("warning"),
      ["findings.yaml: findings[2].warning"]),
     ("unknown_self_care_category", "rules.yaml",
@@ -149,11 +174,14 @@ def test_broken_source_names_file_and_field(
 def test_mutation_indices_still_point_where_intended() -> None:
     """Guard for BROKEN: if the YAML order changes, fix the indices above rather than test the wrong thing."""
     q = yaml.safe_load((KNOWLEDGE / "questions.yaml").read_text(encoding="utf-8"))["questions"]
-    assert [q[i]["id"] for i in (0, 1, 3, 6, 7, 9, 10)] == [
-        "bladder_bowel", "weakness_walking_balance", "weight_loss_fever_sweats", "spreading_or_worsening",
-        "duration", "trigger", "spread_area"]
+    assert [q[i]["id"] for i in (0, 1, 3, 5, 6, 17, 18, 20, 21, 22)] == [
+        "bladder_bowel", "loss_bladder_bowel_new", "urinary_retention_new", "saddle_numbness_new",
+        "weakness_walking_balance", "spreading_or_worsening", "duration", "trigger", "spread_area",
+        "worse_standing_walking"]
     f = yaml.safe_load((KNOWLEDGE / "findings.yaml").read_text(encoding="utf-8"))["findings"]
-    assert f[2]["id"] == "significant_trauma" and f[8]["id"] != "severe"
+    assert [f[i]["id"] for i in (2, 4, 5, 6, 8)] == [
+        "significant_trauma", "urinary_retention", "saddle_numbness", "both_legs", "cancer_history"]
+    assert f[9]["id"] != "severe" and "source" in f[9]
 
 
 def test_duplicate_cause_id_names_field(tmp_path: Path) -> None:
@@ -209,18 +237,19 @@ FROM_DICT_OK: list[tuple[str, Mutation, str]] = [
     ("category_name", lambda d: d["categories"][1].pop("name"), "compiled.json: categories[1]: missing field 'name'"),
     ("cause_spoken", lambda d: d["categories"][2]["causes"][3].pop("spoken"),
      "compiled.json: categories[2].causes[3]: missing field 'spoken'"),
-    ("finding_source", lambda d: d["findings"][6].pop("source"), "compiled.json: findings[6]: missing field 'source'"),
+    ("finding_source", lambda d: d["findings"][9].pop("source"),
+     "compiled.json: findings[9]: needs a 'source' quote or a 'cited' page"),
     ("question_text", lambda d: d["questions"][4].pop("text"), "compiled.json: questions[4]: missing field 'text'"),
     ("policy_default", lambda d: d["policy"].pop("default"), "compiled.json: policy: missing field 'default'"),
     ("policy_unknown_floor", lambda d: d["policy"]["unknown_red_flag"].pop("floor"),
      "compiled.json: policy.unknown_red_flag: missing field 'floor'"),
-    ("range_findings", lambda d: _q(d, "duration")["ranges"][0].pop("findings"), "compiled.json: questions[7].ranges"),
+    ("range_findings", lambda d: _q(d, "duration")["ranges"][0].pop("findings"), "compiled.json: questions[18].ranges"),
 ]
 
 FROM_DICT_MORE: list[tuple[str, Mutation, str]] = [
     ("disposition_headline", lambda d: d["dispositions"][0].pop("headline"), "dispositions[0]"),
     ("disposition_id", lambda d: d["dispositions"][2].pop("id"), "dispositions[2]"),
-    ("option_id", lambda d: _q(d, "trigger")["options"][0].pop("id"), "questions[9].options[0]"),
+    ("option_id", lambda d: _q(d, "trigger")["options"][0].pop("id"), "questions[20].options[0]"),
 ]
 
 

@@ -72,6 +72,19 @@ WARNING_SIGNS = [
 
 RED_FLAGS = {"loss_bladder_bowel", "weakness_walking_balance", "significant_trauma", "weight_loss_fever_sweats"}
 
+# Red flags beyond the article: cauda equina signs and a past cancer, from public NHS/NICE pages listed in
+# /work/shared/sources/red-flags-beyond-the-article.md (read 2026-11-24). finding id -> (floor, words its warning
+# must contain, a host its citations must include).
+CITED = {
+    "urinary_retention": ("emergency", ["urine"], "nhs.uk"),
+    "saddle_numbness": ("emergency", ["between the legs", "bottom", "wipe"], "cks.nhs.uk"),
+    "both_legs": ("emergency", ["both legs"], "nhs.uk"),
+    "sexual_dysfunction": ("emergency", ["sexual"], "nhs.uk"),
+    "cancer_history": ("immediate", ["cancer"], "nice.org.uk/guidance/cg75"),
+}
+CITED_SOURCES = Path("/work/shared/sources/red-flags-beyond-the-article.md")
+READ_ON = "2026-11-24"
+
 
 def norm(text: str) -> str:
     """Whitespace and curly quotes only."""
@@ -181,8 +194,50 @@ def test_every_warning_sign_is_in_the_knowledge(
     assert any(finding_id in q.on_yes for q in kb.questions), f"no question asks about {sign!r}"
 
 
-def test_red_flags_are_exactly_the_articles(kb: Knowledge) -> None:
-    assert {f.id for f in kb.red_flags} == RED_FLAGS
+def test_red_flags_are_the_articles_and_the_cited_ones(kb: Knowledge) -> None:
+    assert {f.id for f in kb.red_flags} == RED_FLAGS | set(CITED)
+    for fid in RED_FLAGS:
+        assert kb.findings[fid].source and not kb.findings[fid].cited, f"{fid} comes from the article"
+
+
+def test_only_red_flags_rest_on_other_sources(kb: Knowledge) -> None:
+    """Every finding except the cited red flags quotes the article; a cited one has no article quote."""
+    for f in kb.findings.values():
+        if f.id in CITED:
+            assert f.cited and not f.source, f.id
+        else:
+            assert f.source and not f.cited, f.id
+
+
+@pytest.mark.parametrize("finding_id", sorted(CITED))
+def test_every_cited_red_flag_names_its_pages_and_date(kb: Knowledge, finding_id: str) -> None:
+    floor, words, host = CITED[finding_id]
+    f = kb.findings[finding_id]
+    assert f.red_flag and f.volunteer and f.floor == floor and f.denial
+    for w in words:
+        assert w in (f.warning or "").lower(), (finding_id, w)
+    assert any(host in c.url for c in f.cited), (finding_id, host)
+    listed = CITED_SOURCES.read_text("utf-8") if CITED_SOURCES.exists() else None
+    for c in f.cited:
+        assert c.read == READ_ON, (finding_id, c.read)
+        assert c.url.startswith(("https://", "http://")) and c.says.strip()
+        if listed is not None:
+            assert c.url in listed, f"{finding_id}: {c.url} is not one of the pages looked up"
+        # a paraphrase in our words, never a copy of the article either
+        assert norm(c.says) not in article()
+    # asked (or checked for newness) by some question: saddle numbness must be asked explicitly
+    askers = [q for q in kb.questions if finding_id in q.on_yes]
+    if finding_id in ("saddle_numbness", "urinary_retention", "cancer_history"):
+        assert askers and all(q.phase == "red_flag" for q in askers), finding_id
+
+
+def test_cited_rules_are_listed_for_reviewers(kb: Knowledge) -> None:
+    """knowledge/README.md lists which rules come from which source."""
+    readme = (KNOWLEDGE / "README.md").read_text("utf-8")
+    for fid in CITED:
+        assert f"`{fid}`" in readme, fid
+        for c in kb.findings[fid].cited:
+            assert c.url in readme, (fid, c.url)
 
 
 def test_the_five_dispositions_and_self_care_pattern(kb: Knowledge) -> None:

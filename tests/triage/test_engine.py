@@ -24,9 +24,14 @@ from triage.engine import (
 )
 from triage.knowledge import Knowledge
 
-RED_FLAG_QUESTIONS = ["bladder_bowel", "weakness_walking_balance", "significant_trauma", "weight_loss_fever_sweats"]
+RED_FLAG_QUESTIONS = ["bladder_bowel", "urinary_retention", "saddle_numbness", "weakness_walking_balance",
+                      "significant_trauma", "weight_loss_fever_sweats", "cancer_history"]
 SEVERITY_QUESTIONS = ["sudden_onset", "severe", "spreading_or_worsening"]
 FLAG_OF = {q: q if q != "bladder_bowel" else "loss_bladder_bowel" for q in RED_FLAG_QUESTIONS}
+FRONT = len(RED_FLAG_QUESTIONS) + len(SEVERITY_QUESTIONS)
+# "I don't know" twice: the least advice, by the flag's own level (rules.yaml, restated)
+UNKNOWN_FLOOR = {"emergency": "prompt", "immediate": "prompt"}
+UNKNOWN_FLOOR["emergency"] = "immediate"
 
 
 SELF_CARE = {**{q: ("no",) for q in RED_FLAG_QUESTIONS + SEVERITY_QUESTIONS}, "duration": ("PT2H",),
@@ -53,7 +58,7 @@ def answer_all(kb: Knowledge, replies: list[str], state: dict[str, Any] | None =
 
 
 def no_to_front(kb: Knowledge) -> dict[str, Any]:
-    return answer_all(kb, ["no"] * 7)
+    return answer_all(kb, ["no"] * FRONT)
 
 
 # --- order -------------------------------------------------------------------------------------------------------
@@ -66,9 +71,10 @@ def test_red_flags_are_asked_first_then_severity_then_characterise(kb: Knowledge
         q = step.question
         state = engine.answer(state, kb, "no" if q.type != "duration" else "P2W")
     ids = [a.question.id for a in seen]
-    assert ids[:4] == RED_FLAG_QUESTIONS
-    assert ids[4:7] == SEVERITY_QUESTIONS
-    assert all(a.question.phase == "characterise" for a in seen[7:]) and len(seen) > 7
+    n = len(RED_FLAG_QUESTIONS)
+    assert ids[:n] == RED_FLAG_QUESTIONS
+    assert ids[n:FRONT] == SEVERITY_QUESTIONS
+    assert all(a.question.phase == "characterise" for a in seen[FRONT:]) and len(seen) > FRONT
     assert [a.number for a in seen] == list(range(1, len(seen) + 1))
     assert all(not a.rephrase for a in seen)
 
@@ -76,17 +82,23 @@ def test_red_flags_are_asked_first_then_severity_then_characterise(kb: Knowledge
 def test_red_flag_questions_in_the_knowledge_come_first(kb: Knowledge) -> None:
     phases = [q.phase for q in kb.questions]
     assert phases == sorted(phases, key=["red_flag", "severity", "characterise"].index)
-    assert [q.id for q in kb.questions if q.phase == "red_flag"] == RED_FLAG_QUESTIONS
+    assert [q.id for q in kb.questions if q.phase == "red_flag" and not q.follows] == RED_FLAG_QUESTIONS
+    # each "is it new?" check comes with its red flag; the two volunteer-only signs have theirs too
+    assert set(kb.new_check) == {f.id for f in kb.red_flags} - {"cancer_history"}
 
 
 # --- emergency ---------------------------------------------------------------------------------------------------
 
-def test_yes_to_bladder_is_an_emergency_in_the_same_step(kb: Knowledge) -> None:
+def test_yes_to_bladder_is_an_emergency_as_soon_as_it_is_new(kb: Knowledge) -> None:
     state = engine.answer(engine.new_state(kb), kb, "yes")
+    check = ask(state, kb)
+    assert check.question.follows == "loss_bladder_bowel" and "new" in check.question.text
+    assert "loss_bladder_bowel" in engine.red_flags_heard(state, kb)  # counts as present while it is asked
+    state = engine.answer(state, kb, "yes")
     res = result(state, kb)
     assert res.disposition == "emergency" and res.level == LEVELS["emergency"]
     assert res.urgent_reasons[0] == "loss_bladder_bowel"
-    assert res.questions_asked == 1
+    assert res.questions_asked == 2
     assert res.categories and res.categories[0].id == "nerve_compression"
     assert "loss_bladder_bowel" not in res.watch_list
     with pytest.raises(InterviewOver):
@@ -95,27 +107,38 @@ def test_yes_to_bladder_is_an_emergency_in_the_same_step(kb: Knowledge) -> None:
         engine.dont_know(state, kb)
 
 
-@pytest.mark.parametrize("answered", range(0, 12))
-def test_volunteered_bladder_loss_ends_the_interview_at_once(kb: Knowledge, answered: int) -> None:
-    state = answer_all(kb, ["no"] * 7)
-    state = answer_all(kb, ["P2W", "no", "legs_feet", "yes", "no"], state) if answered > 7 else state
+@pytest.mark.parametrize("answered", range(0, 14))
+def test_volunteered_bladder_loss_ends_the_interview_once_new(kb: Knowledge, answered: int) -> None:
+    state = answer_all(kb, ["no"] * FRONT)
+    state = answer_all(kb, ["P2W", "no", "legs_feet", "yes"], state) if answered > FRONT else state
     state = {**state, "events": state["events"][:answered]}
     before = engine.next_step(state, kb)
-    after = result(engine.volunteer(state, kb, "loss_bladder_bowel"), kb)
+    said = engine.volunteer(state, kb, "loss_bladder_bowel")
+    assert ask(said, kb).question.follows == "loss_bladder_bowel"
+    after = result(engine.answer(said, kb, "yes"), kb)
     assert after.disposition == "emergency"
     assert isinstance(before, Ask) or before.disposition != "emergency"
+    # "not new": the person's baseline -- the interview goes on as before it was said
+    baseline = engine.answer(said, kb, "no")
+    step = engine.next_step(baseline, kb)
+    if not (isinstance(before, Ask) and before.question.id == "bladder_bowel"):  # (that one is answered now)
+        assert (step.question.id if isinstance(step, Ask) else step.disposition) == (
+            before.question.id if isinstance(before, Ask) else before.disposition)
+    assert "loss_bladder_bowel" not in engine.red_flags_heard(baseline, kb)
 
 
 def test_yes_after_plain_rephrase_of_bladder_is_an_emergency(kb: Knowledge) -> None:
     state = engine.dont_know(engine.new_state(kb), kb)
     a = ask(state, kb)
     assert a.question.id == "bladder_bowel" and a.rephrase
-    assert result(engine.answer(state, kb, "yes"), kb).disposition == "emergency"
+    assert result(answer_all(kb, ["yes", "yes"], state), kb).disposition == "emergency"
+    # "I don't know" twice to "is it new?" counts as new
+    assert result(answer_all(kb, ["yes", "u", "u"], state), kb).disposition == "emergency"
 
 
 # --- "I don't know" to a red flag ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("position", range(4))
+@pytest.mark.parametrize("position", range(7))
 def test_unknown_red_flag_is_rephrased_once_then_cautious(kb: Knowledge, position: int) -> None:
     qid = RED_FLAG_QUESTIONS[position]
     state = answer_all(kb, ["no"] * position)
@@ -127,15 +150,17 @@ def test_unknown_red_flag_is_rephrased_once_then_cautious(kb: Knowledge, positio
     assert again.question.plain and again.question.plain != again.question.text
     assert again.number == first.number + 1
     state = engine.dont_know(state, kb)
-    nxt = ask(state, kb)
-    assert nxt.question.id != qid and not nxt.rephrase
-    # the rest of the answers fit self-care exactly; the unknown flag keeps it at least prompt
+    nxt = engine.next_step(state, kb)
+    assert isinstance(nxt, Result) or (nxt.question.id != qid and not nxt.rephrase)
+    # the rest of the answers fit self-care exactly; the unknown flag keeps it at least its own unknown floor:
+    # same day (immediate) for an emergency-level sign, prompt for the others
+    flag = kb.findings[FLAG_OF[qid]]
     res = run(kb, SELF_CARE, state=state).result
-    assert res.level >= LEVELS["prompt"]
-    assert res.disposition == "prompt"
+    assert res.disposition == UNKNOWN_FLOOR[flag.floor or ""]
     assert res.watch_list[0] == FLAG_OF[qid]
     assert res.unknown_red_flags == (FLAG_OF[qid],)
     assert set(res.watch_list) == {f.id for f in kb.red_flags}
+    assert not res.urgent_reasons  # the reason is the unknown sign (the skill says "we couldn't rule out ...")
 
 
 def test_same_answers_without_unknown_are_self_care(kb: Knowledge) -> None:
@@ -146,7 +171,7 @@ def test_same_answers_without_unknown_are_self_care(kb: Knowledge) -> None:
 
 
 def test_two_unknown_red_flags_are_named_first_in_question_order(kb: Knowledge) -> None:
-    state = answer_all(kb, ["no", "u", "u", "no", "u", "u"])
+    state = answer_all(kb, ["no", "no", "no", "u", "u", "no", "u", "u"])
     res = run(kb, {**SELF_CARE, "duration": ("P2W",), "improves_with_movement": ("no",), "spread_area": ("back_only",),
                    "rash_or_burning": ("no",), "diabetes_or_b12": ("no",), "pain_worse_over_time_night": ("no",),
                    "comes_and_goes_elsewhere": ("no",)}, state=state).result
@@ -154,18 +179,29 @@ def test_two_unknown_red_flags_are_named_first_in_question_order(kb: Knowledge) 
     assert res.disposition == "prompt"
 
 
+def test_an_unknown_emergency_sign_goes_before_an_unknown_immediate_one(kb: Knowledge) -> None:
+    weak = answer_all(kb, ["no", "no", "no", "u", "u"])  # weakness unknown: prompt
+    assert run(kb, SELF_CARE, state=weak).result.disposition == "prompt"
+    both = answer_all(kb, ["u", "u", "u", "u"])  # bladder, then retention unknown: immediate, both named first
+    res = run(kb, SELF_CARE, state=both).result
+    assert res.disposition == "immediate"
+    assert res.unknown_red_flags == res.watch_list[:2] == ("loss_bladder_bowel", "urinary_retention")
+    # once immediate, only questions that could make it an emergency are asked: not weakness, injury, fever
+    assert ask(both, kb).question.id == "saddle_numbness"
+
+
 def test_unknown_then_answered_on_rephrase_is_not_cautious(kb: Knowledge) -> None:
     state = answer_all(kb, ["u", "no"])
-    assert ask(state, kb).question.id == "weakness_walking_balance"
+    assert ask(state, kb).question.id == "urinary_retention"
     res = run(kb, SELF_CARE, state=state).result
     assert res.disposition == "self_care" and res.unknown_red_flags == ()
 
 
 def test_unknown_red_flag_then_volunteered_is_the_flag(kb: Knowledge) -> None:
-    state = answer_all(kb, ["no", "u", "u"])
+    state = answer_all(kb, ["no", "no", "no", "u", "u"])
     state = engine.volunteer(state, kb, "weakness_walking_balance")
-    res = result(answer_all(kb, ["no"], state), kb) if isinstance(engine.next_step(state, kb), Ask) else result(
-        state, kb)
+    state = engine.answer(state, kb, "yes")  # new
+    res = run(kb, SELF_CARE, state=state).result
     assert res.disposition == "immediate"
     assert "weakness_walking_balance" not in res.unknown_red_flags
 
@@ -181,7 +217,7 @@ def test_unknown_to_a_non_red_flag_is_not_rephrased(kb: Knowledge) -> None:
 def test_undo_restores_the_previous_question(kb: Knowledge) -> None:
     state = engine.new_state(kb)
     history = []
-    for reply in ["no", "no", "u", "no", "no", "no", "u", "no", "P2W", "no", "legs_feet"]:
+    for reply in ["no", "no", "u", "no", "no", "no", "no", "no", "no", "u", "no", "P2W", "no", "legs_feet"]:
         history.append((state, engine.next_step(state, kb)))
         state = engine.dont_know(state, kb) if reply == "u" else engine.answer(state, kb, reply)
     for prev_state, prev_step in reversed(history):
@@ -194,58 +230,61 @@ def test_undo_restores_the_previous_question(kb: Knowledge) -> None:
 
 @pytest.mark.parametrize("how", ["answer", "rephrased_answer", "volunteer", "volunteer_after_result"])
 def test_undo_of_an_affirmed_red_flag_is_blocked(kb: Knowledge, how: str) -> None:
-    state = answer_all(kb, ["no"])
+    state = answer_all(kb, ["no", "no", "no"])
     if how == "answer":
-        state = engine.answer(state, kb, "yes")
+        state = answer_all(kb, ["yes", "yes"], state)
     elif how == "rephrased_answer":
         state = answer_all(kb, ["u", "yes"], state)
     elif how == "volunteer":
-        state = engine.volunteer(state, kb, "significant_trauma")
+        state = answer_all(kb, ["yes"], engine.volunteer(state, kb, "significant_trauma"))
     else:
-        state = answer_all(kb, ["no"] * 6 + ["PT2H", "yes", "no"], state)
+        state = answer_all(kb, ["no"] * 7 + ["PT2H", "yes", "no"], state)
         assert isinstance(engine.next_step(state, kb), Result)
         state = engine.volunteer(state, kb, "weight_loss_fever_sweats")
     with pytest.raises(UndoBlocked):
         engine.undo(state, kb)
+    flag = engine.correctable(state, kb)
+    assert flag is not None and flag in engine.red_flags_heard(state, kb)
     if how.startswith("volunteer"):
         assert result(state, kb).level >= LEVELS["immediate"]
 
 
 def test_undo_of_a_no_to_a_red_flag_is_allowed(kb: Knowledge) -> None:
     state = answer_all(kb, ["no", "no"])
-    assert ask(engine.undo(state, kb), kb).question.id == "weakness_walking_balance"
+    assert ask(engine.undo(state, kb), kb).question.id == "urinary_retention"
+    assert engine.correctable(state, kb) is None
 
 
 # --- restart -------------------------------------------------------------------------------------------------------
 
 def test_restart_carries_affirmed_red_flags(kb: Knowledge) -> None:
-    state = answer_all(kb, ["no", "yes"])
+    state = answer_all(kb, ["no", "no", "no", "yes", "yes"])
     fresh = engine.restart(state, kb)
     assert fresh["events"] == [] and fresh["carried"] == ["weakness_walking_balance"]
     assert engine.check_state(roundtrip(fresh), kb) == fresh
     first = ask(fresh, kb)
     assert first.question.id == "bladder_bowel"  # can still raise it to an emergency
-    res = result(engine.answer(fresh, kb, "no"), kb)
+    res = result(answer_all(kb, ["no", "no", "no"], fresh), kb)  # no second "is it new?" for a carried flag
     assert res.disposition == "immediate" and "weakness_walking_balance" in res.urgent_reasons
-    assert res.questions_asked == 1
+    assert res.questions_asked == 3
     with pytest.raises(NothingToUndo):
         engine.undo(fresh, kb)
 
 
 def test_restart_after_an_emergency_stays_an_emergency(kb: Knowledge) -> None:
-    fresh = engine.restart(engine.answer(engine.new_state(kb), kb, "yes"), kb)
+    fresh = engine.restart(answer_all(kb, ["yes", "yes"]), kb)
     assert result(fresh, kb).disposition == "emergency"
 
 
 def test_restart_without_red_flags_starts_clean(kb: Knowledge) -> None:
-    fresh = engine.restart(answer_all(kb, ["no"] * 7 + ["P2W"]), kb)
+    fresh = engine.restart(answer_all(kb, ["no"] * FRONT + ["P2W"]), kb)
     assert fresh == engine.new_state(kb)
 
 
 # --- state ---------------------------------------------------------------------------------------------------------
 
 def test_state_is_plain_json(kb: Knowledge) -> None:
-    state = answer_all(kb, ["no", "u", "no", "no", "no", "yes", "P1DT2H", "no"])
+    state = answer_all(kb, ["no", "u", "no", "no", "no", "no", "no", "no", "no", "yes", "P1DT2H", "no"])
     state = engine.volunteer(state, kb, "rash_or_burning")
     text = json.dumps(state)
     back = json.loads(text)
@@ -324,7 +363,7 @@ def test_check_state_wants_an_integer_version(kb: Knowledge, v: Any) -> None:
 
 
 def test_check_state_accepts_what_the_engine_writes(kb: Knowledge) -> None:
-    state = answer_all(kb, ["no", "u", "u", "no", "no", "pt36h", "yes", "sleep_position"])
+    state = answer_all(kb, ["no", "no", "no", "u", "u", "no", "no", "no", "pt36h", "yes", "sleep_position"])
     state = engine.volunteer(state, kb, "severe")
     assert engine.check_state(roundtrip(state), kb) == state
     assert ["a", "duration", "PT36H"] in state["events"]
@@ -482,7 +521,7 @@ def _self_care_done(kb: Knowledge) -> dict[str, Any]:
     return state
 
 
-@pytest.mark.parametrize("finding", ["radiates_legs_feet", "sudden_onset", "weakness_walking_balance",
+@pytest.mark.parametrize("finding", ["radiates_legs_feet", "severe", "weakness_walking_balance",
                                      "loss_bladder_bowel", "rash_or_burning"])
 def test_a_finding_after_the_result_updates_it_without_reopening_questions(kb: Knowledge, finding: str) -> None:
     """Decision (issue 9): after the result, a volunteered finding updates the result at once -- more urgent first
@@ -493,7 +532,7 @@ def test_a_finding_after_the_result_updates_it_without_reopening_questions(kb: K
     assert step.level >= LEVELS[kb.findings[finding].floor or "self_care"]
     assert after["events"][-2:] == [[engine.RESULT_GIVEN], ["v", finding]]
     # a second finding adds no second marker, and still asks nothing
-    again = engine.volunteer(after, kb, "severe")
+    again = engine.volunteer(after, kb, "spreading_or_worsening")
     assert again["events"].count([engine.RESULT_GIVEN]) == 1
     result(again, kb)
     assert engine.next_step(roundtrip(again), kb) == engine.next_step(again, kb)
@@ -504,6 +543,53 @@ def test_a_finding_before_the_result_can_still_open_questions(kb: Knowledge) -> 
     after = engine.volunteer(state, kb, "radiates_legs_feet")
     assert [engine.RESULT_GIVEN] not in after["events"]
     ask(after, kb)
+
+
+def test_sudden_onset_after_sleeping_twisted_stays_self_care(kb: Knowledge) -> None:
+    """Issue 9 item 3 (rules.yaml self_care_when.overrides): the self-care pattern with an article trigger wins
+    over a positional sudden onset; without the trigger, sudden onset still asks for prompt care."""
+    said = {**SELF_CARE, "sudden_onset": ("yes",)}
+    res = run(kb, said).result
+    assert res.disposition == "self_care" and res.categories[0].causes[0] == "awkward_sleeping_position"
+    assert run(kb, {**said, "trigger": ("no_trigger",)}).result.disposition == "prompt"
+    assert run(kb, {**said, "severe": ("yes",)}).result.disposition == "prompt"  # only sudden onset is set aside
+    rest = {"spread_area": ("back_only",), **{q: ("no",) for q in ("rash_or_burning", "diabetes_or_b12",
+                                                                      "pain_worse_over_time_night",
+                                                                      "comes_and_goes_elsewhere")}}
+    assert run(kb, {**said, **rest, "duration": ("P2D",)}).result.disposition == "prompt"
+
+
+def test_a_red_flag_said_to_be_long_standing_adapts_later_questions(kb: Knowledge) -> None:
+    """A wheelchair user of ten years: "yes" to trouble walking, "no" to is it new -> baseline; no walking
+    question, and "shift in your chair" instead of "move"."""
+    state = answer_all(kb, ["no", "no", "no", "yes", "no", "no", "no", "no", "no", "no", "no", "P1M"])
+    step = ask(state, kb)
+    assert step.question.id == "improves_with_movement" and "chair" in step.text and "chair" not in step.question.text
+    state = answer_all(kb, ["no", "legs_feet"], state)
+    trace = run(kb, {q.id: ("no",) for q in kb.questions}, state=state)
+    assert "worse_standing_walking" not in [a.question.id for a in trace.asked]
+    res = trace.result
+    assert res.disposition == "routine" and res.baseline == ("weakness_walking_balance",)
+    assert "weakness_walking_balance" not in res.urgent_reasons
+    # the same person saying it again later is not a new red flag
+    assert engine.volunteer(trace.states[-1], kb, "weakness_walking_balance") == trace.states[-1]
+
+
+def test_a_red_flag_is_withdrawn_only_explicitly(kb: Knowledge) -> None:
+    state = answer_all(kb, ["yes", "yes"])
+    assert engine.correctable(state, kb) == "loss_bladder_bowel"
+    with pytest.raises(UndoBlocked):
+        engine.undo(state, kb)
+    with pytest.raises(InvalidAnswer):
+        engine.withdraw(state, kb, "significant_trauma")  # not heard
+    back = engine.withdraw(state, kb, "loss_bladder_bowel")
+    assert back["events"][-1] == ["w", "loss_bladder_bowel"] and engine.check_state(roundtrip(back), kb) == back
+    step = ask(back, kb)
+    assert step.question.id == "urinary_retention"  # the bladder question stays answered: "not lost control"
+    assert "loss_bladder_bowel" not in engine.red_flags_heard(back, kb)
+    # said again afterwards, it is heard again (it was said to be new already): the emergency at once
+    again = engine.volunteer(back, kb, "loss_bladder_bowel")
+    assert result(again, kb).disposition == "emergency"
 
 
 def test_go_back_after_a_late_finding_takes_the_finding_back_with_its_marker(kb: Knowledge) -> None:
@@ -526,7 +612,7 @@ def test_randomised_tests_are_reproducible_in_ci() -> None:
 # --- one interview replacing another (issue 13): red flags are carried, never dropped -------------------------------
 
 def test_salvage_keeps_exactly_the_red_flags_a_readable_state_affirmed(kb: Knowledge) -> None:
-    state = answer_all(kb, ["no", "yes"])  # weakness affirmed
+    state = answer_all(kb, ["no", "no", "no", "yes", "yes"])  # weakness affirmed, new
     state = engine.volunteer(state, kb, "radiates_legs_feet")
     other = {**state, "kb": "2020-01-01.0"}
     with pytest.raises(engine.StateError):
@@ -554,7 +640,11 @@ def test_replacing_an_interview_never_loses_a_red_flag(kb: Knowledge, data: st.D
     live = engine.new_state(kb)
     for fid in data.draw(st.lists(st.sampled_from(flags), max_size=3)):
         live = engine.volunteer(live, kb, fid)
-    other = answer_all(kb, data.draw(st.lists(st.sampled_from(["no", "u"]), max_size=6)))
+    other = engine.new_state(kb)
+    for reply in data.draw(st.lists(st.sampled_from(["no", "u"]), max_size=6)):
+        if isinstance(engine.next_step(other, kb), Result):
+            break
+        other = answer_all(kb, [reply], other)
     merged = engine.with_red_flags(other, kb, engine.red_flags_heard(live, kb))
     assert set(engine.red_flags_heard(live, kb)) <= set(engine.red_flags_heard(merged, kb))
     assert engine.with_red_flags(merged, kb, engine.red_flags_heard(live, kb)) == merged  # idempotent

@@ -18,28 +18,63 @@ from triage.knowledge import Knowledge
 Graph = list[tuple[str, list[Any], dict[str, tuple[str, ...]]]]
 PHASES = ["red_flag", "severity", "characterise"]
 EMERGENCY_FLAG = "loss_bladder_bowel"
+# "I don't know" twice to a red flag: the least advice, by the flag's own level (rules.yaml, restated here)
+UNKNOWN_FLOOR = {"emergency": "immediate", "immediate": "prompt"}
+
+
+def _flag_events(kb: Knowledge, state: dict[str, Any]) -> tuple[dict[str, bool], set[str]]:
+    """From the raw events: red flags heard -> settled (its "is it new?" answered yes / unknown twice, or carried),
+    without those later said to be long-standing or explicitly withdrawn; and the long-standing ones."""
+    heard: dict[str, bool] = dict.fromkeys(state.get("carried", []), True)
+    baseline: set[str] = set()
+    unknown: dict[str, int] = {}
+    for ev in state["events"]:
+        if ev[0] == "a":
+            q = kb.questions_by_id[ev[1]]
+            if q.follows:
+                if ev[2] == "no":
+                    heard.pop(q.follows, None)
+                    baseline.add(q.follows)
+                elif q.follows in heard:
+                    heard[q.follows] = True
+            elif ev[2] == "yes":
+                for f in q.on_yes:
+                    if kb.findings[f].red_flag:
+                        heard.setdefault(f, False)
+        elif ev[0] == "u":
+            unknown[ev[1]] = unknown.get(ev[1], 0) + 1
+            q = kb.questions_by_id[ev[1]]
+            if q.follows and unknown[ev[1]] >= 2 and q.follows in heard:
+                heard[q.follows] = True
+        elif ev[0] == "v" and kb.findings[ev[1]].red_flag:
+            heard.setdefault(ev[1], False)
+            baseline.discard(ev[1])
+        elif ev[0] == "w":
+            heard.pop(ev[1], None)
+    return heard, baseline
 
 
 def affirmed(kb: Knowledge, state: dict[str, Any]) -> list[str]:
-    """Red flags said yes to (answer, rephrased answer, volunteer, carried), from the raw events."""
-    out = list(state.get("carried", []))
-    for ev in state["events"]:
-        if ev[0] == "a" and ev[2] == "yes":
-            out += [f for f in kb.questions_by_id[ev[1]].on_yes if kb.findings[f].red_flag]
-        elif ev[0] == "v" and kb.findings[ev[1]].red_flag:
-            out.append(ev[1])
-    return out
+    """Red flags present: said yes to (answer, rephrased answer, volunteer, carried), not said to be long-standing
+    and not explicitly withdrawn -- pending their "is it new?" check or settled."""
+    return list(_flag_events(kb, state)[0])
+
+
+def settled(kb: Knowledge, state: dict[str, Any]) -> list[str]:
+    return [f for f, ok in _flag_events(kb, state)[0].items() if ok]
 
 
 def unknown_twice(kb: Knowledge, state: dict[str, Any]) -> list[str]:
-    """Red flags whose question got "I don't know" twice and that were not affirmed since; in question order."""
+    """Red flags whose question got "I don't know" twice and that were not heard or settled since; the most
+    serious first, then in question order."""
     counts: dict[str, int] = {}
     for ev in state["events"]:
         if ev[0] == "u":
             counts[ev[1]] = counts.get(ev[1], 0) + 1
-    yes = set(affirmed(kb, state))
-    return [f for q in kb.questions if q.phase == "red_flag" and counts.get(q.id, 0) >= 2
-            for f in q.on_yes if f not in yes]
+    heard, baseline = _flag_events(kb, state)
+    out = [f for q in kb.questions if q.phase == "red_flag" and not q.follows and counts.get(q.id, 0) >= 2
+           for f in q.on_yes if f not in heard and f not in baseline]
+    return sorted(out, key=lambda f: -LEVELS[UNKNOWN_FLOOR[kb.findings[f].floor or "immediate"]])
 
 
 def floor_of(kb: Knowledge, flags: Sequence[str]) -> int:
@@ -57,17 +92,26 @@ def check_path(kb: Knowledge, pairs: Sequence[tuple[dict[str, Any], Ask | Result
             assert step.categories, "a result names no category"
             assert {c.id for c in step.categories} <= {c.id for c in kb.categories}
             flags = affirmed(kb, state)
-            # emergency acted on in the same step, and only then
-            assert (step.disposition == "emergency") == (EMERGENCY_FLAG in flags), (state, step.disposition)
-            # once affirmed, every later result is at least the flag's floor
+            emergency = [f for f in flags if kb.findings[f].floor == "emergency"]
+            # emergency acted on in the same step as its "is it new?" check settles it, and only then
+            assert (step.disposition == "emergency") == bool(emergency), (state, step.disposition)
+            # once affirmed, every later result is at least the flag's floor (unless said to be long-standing or
+            # explicitly withdrawn: affirmed() leaves those out)
             assert step.level >= floor_of(kb, flags)
             unknown = unknown_twice(kb, state)
             if unknown:
-                assert step.level >= LEVELS[kb.policy.unknown_floor]
+                assert step.level >= LEVELS[UNKNOWN_FLOOR[kb.findings[unknown[0]].floor or "immediate"]]
                 assert list(step.watch_list[: len(unknown)]) == unknown
             assert not set(step.watch_list) & set(flags)
         else:
-            assert EMERGENCY_FLAG not in affirmed(kb, state), "asked on after an emergency finding"
+            pending = [f for f in affirmed(kb, state) if f not in settled(kb, state) and f in kb.new_check]
+            if pending:  # a red flag heard: its "is it new?" check comes before anything else
+                worst = max(LEVELS[kb.findings[f].floor or "self_care"] for f in pending)
+                assert step.question.follows in pending, (state, step.question.id)
+                assert LEVELS[kb.findings[step.question.follows].floor or "self_care"] == worst
+            else:
+                assert not [f for f in affirmed(kb, state) if kb.findings[f].floor == "emergency"], \
+                    "asked on after an emergency finding"
     # no question twice, except the one plain-words rephrase straight after "I don't know" to a red flag
     asks = [(state, step) for state, step in pairs if isinstance(step, Ask)]
     seen: dict[str, int] = {}
@@ -77,13 +121,15 @@ def check_path(kb: Knowledge, pairs: Sequence[tuple[dict[str, Any], Ask | Result
         seen[q.id] = seen.get(q.id, 0) + 1
         u_count = sum(1 for ev in state["events"] if ev[0] == "u" and ev[1] == q.id)
         if seen[q.id] > 1:
-            assert seen[q.id] == 2 and prev == q.id and q.phase == "red_flag", f"{q.id} asked twice"
+            # (an "is it new?" check for a sign said meanwhile may come between)
+            assert seen[q.id] == 2 and q.phase == "red_flag", f"{q.id} asked twice"
+            assert prev == q.id or kb.questions_by_id[prev or q.id].follows, f"{q.id} asked twice"
             assert a.rephrase and q.plain and u_count == 1
         else:
             assert not a.rephrase
         prev = q.id
-    # red flags first: phases never go backwards
-    order = [PHASES.index(a.question.phase) for _, a in asks]
+    # red flags first: phases never go backwards (an "is it new?" check follows its red flag wherever it is heard)
+    order = [PHASES.index(a.question.phase) for _, a in asks if not a.question.follows]
     assert order == sorted(order), [a.question.id for _, a in asks]
     # deterministic, and the state is plain JSON
     assert engine.next_step(roundtrip(last_state), kb) == last
@@ -99,14 +145,22 @@ def test_graph_covers_the_cautious_branches(graph: Graph) -> None:
     results = [path[-1][1] for _, path, _ in graph]
     assert any(r.unknown_red_flags for r in results)
     assert any(r.disposition == "emergency" for r in results)
-    assert any(len(r.unknown_red_flags) == 4 for r in results)
+    assert max(len(r.unknown_red_flags) for r in results) >= 3
+    assert any(r.baseline for r in results)  # "not new" to an "is it new?" check
+    assert any(r.disposition == "immediate" and r.unknown_red_flags and not r.urgent_reasons for r in results)
     assert any(a.rephrase for _, path, _ in graph for _, a in path if isinstance(a, Ask))
 
 
 def _full_oracle(kb: Knowledge, said: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-    base = {q.id: ("P2W",) if q.type == "duration" else ("no",) if q.type == "yes_no" else (q.options[0].id,)
-            for q in kb.questions}
+    """Everything not said: "no" (a choice: its first option; "is it new?": yes)."""
+    base = {q.id: ("P2W",) if q.type == "duration" else ("yes",) if q.follows else ("no",) if q.type == "yes_no"
+            else (q.options[0].id,) for q in kb.questions}
     return {**base, **said}
+
+
+def _new(kb: Knowledge, oracle: dict[str, tuple[str, ...]], flags: list[str]) -> dict[str, tuple[str, ...]]:
+    """The same person, saying each of these red flags is new (the monotone-safety claim is about new flags)."""
+    return {**oracle, **{kb.new_check[f].id: ("yes",) for f in flags if f in kb.new_check}}
 
 
 def _monotone(kb: Knowledge, path: list[Any], said: dict[str, tuple[str, ...]], stride: int = 1) -> int:
@@ -118,8 +172,10 @@ def _monotone(kb: Knowledge, path: list[Any], said: dict[str, tuple[str, ...]], 
         for flag in kb.red_flags:
             trace = run(kb, oracle, state=engine.volunteer(state, kb, flag.id))
             assert trace.result.level >= max(original, LEVELS[flag.floor or "self_care"]), (state, flag.id)
-            if flag.id == EMERGENCY_FLAG:
-                assert isinstance(trace.steps[0], Result), "emergency not acted on at once"
+            if flag.floor == "emergency" and flag.id not in affirmed(kb, state):
+                # only "is it new?" checks (its own, or one already pending), then ("yes") the emergency at once
+                assert all(a.question.follows for a in trace.asked), [a.question.id for a in trace.asked]
+                assert trace.result.disposition == "emergency"
             checked += 1
     return checked
 
@@ -138,10 +194,24 @@ def test_monotone_safety_back(kb: Knowledge, graph: Graph) -> None:
 
 
 def test_volunteered_emergency_at_every_node_is_immediate(kb: Knowledge, graph: Graph) -> None:
+    """Said at any point: its "is it new?" check at once (unless heard before or the result was given), and "yes"
+    (or "I don't know" twice) gives the emergency instruction in that same step."""
     for _, path, _ in graph[::7]:
         for state, _ in path:
-            step = engine.next_step(engine.volunteer(state, kb, EMERGENCY_FLAG), kb)
-            assert isinstance(step, Result) and step.disposition == "emergency"
+            said = engine.volunteer(state, kb, EMERGENCY_FLAG)
+            if said == state and EMERGENCY_FLAG in _flag_events(kb, state)[1]:
+                continue  # said before and then "not new": the person's baseline, already known
+            step = engine.next_step(said, kb)
+            if isinstance(step, Ask):
+                assert step.question.follows and kb.findings[step.question.follows].floor == "emergency"
+                for reply in ("yes", "u"):
+                    s = said
+                    while isinstance(open_ := engine.next_step(s, kb), Ask) and open_.question.follows:
+                        s = engine.dont_know(s, kb) if reply == "u" else engine.answer(s, kb, reply)
+                    done = engine.next_step(s, kb)
+                    assert isinstance(done, Result) and done.disposition == "emergency"
+            else:
+                assert step.disposition == "emergency" or EMERGENCY_FLAG not in engine.findings(said, kb)
 
 
 # --- random full paths ----------------------------------------------------------------------------------------------
@@ -165,6 +235,7 @@ def _pairs(trace: Any) -> list[tuple[dict[str, Any], Ask | Result]]:
 @given(data=st.data())
 def test_random_paths_with_volunteers(kb: Knowledge, data: st.DataObject) -> None:
     oracle, volunteers = data.draw(people(kb))
+    oracle = _new(kb, oracle, [f for v in volunteers.values() for f in v])
     trace = run(kb, oracle, volunteers)
     check_path(kb, _pairs(trace))
     # deterministic: the same person gives the same interview
@@ -189,24 +260,42 @@ def test_adding_a_red_flag_anywhere_never_lowers(kb: Knowledge, data: st.DataObj
     oracle, volunteers = data.draw(people(kb))
     flag = data.draw(st.sampled_from([f.id for f in kb.red_flags]))
     at = data.draw(st.integers(0, 22))
+    oracle = _new(kb, oracle, [flag, *(f for v in volunteers.values() for f in v)])
     base = run(kb, oracle, volunteers).result
     more = run(kb, oracle, {**volunteers, at: [*volunteers.get(at, []), flag]})
+    if flag in more.result.baseline:  # said before, and then "not new" to its check: the person's own answer
+        return
     assert more.result.level >= max(base.level, LEVELS[kb.findings[flag].floor or "self_care"])
-    if flag == EMERGENCY_FLAG:
+    if kb.findings[flag].floor == "emergency" and not more.result.baseline:
         assert more.result.disposition == "emergency"
 
 
 @pytest.mark.parametrize("reply", [("u", "u"), ("u", "no"), ("no",), ("yes",), ("u", "yes")])
 def test_each_red_flag_reply_on_its_own(kb: Knowledge, reply: tuple[str, ...]) -> None:
     """Each red-flag question with each reply, the others 'no', the rest self-care answers."""
-    for q in (q for q in kb.questions if q.phase == "red_flag"):
+    for q in (q for q in kb.questions if q.phase == "red_flag" and not q.follows):
         oracle = _full_oracle(kb, {"duration": ("PT2H",), "improves_with_movement": ("yes",), q.id: reply})
         trace = run(kb, oracle)
         check_path(kb, _pairs(trace))
         res = trace.result
+        flag = kb.findings[q.on_yes[0]]
         if reply[-1] == "yes":
-            assert res.disposition == kb.findings[q.on_yes[0]].floor
+            assert res.disposition == flag.floor
         elif reply == (UNKNOWN, UNKNOWN):
-            assert res.disposition == "prompt" and res.watch_list[0] == q.on_yes[0]
+            assert res.disposition == UNKNOWN_FLOOR[flag.floor or ""] and res.watch_list[0] == flag.id
         else:
             assert res.disposition == "self_care"
+
+
+@pytest.mark.parametrize("reply", [("no",), ("u", "no")])
+def test_a_red_flag_said_to_be_long_standing_is_baseline(kb: Knowledge, reply: tuple[str, ...]) -> None:
+    """Yes, then "not new" to its check: the person's baseline, not a red flag; nothing else changes."""
+    for flag, check in kb.new_check.items():
+        asker = [q for q in kb.questions if flag in q.on_yes]
+        said = {"duration": ("PT2H",), "improves_with_movement": ("yes",), check.id: reply}
+        if asker:
+            said[asker[0].id] = ("yes",)
+        trace = run(kb, _full_oracle(kb, said), volunteers=None if asker else {0: [flag]})
+        check_path(kb, _pairs(trace))
+        assert trace.result.disposition == "self_care", flag
+        assert trace.result.baseline == (flag,) and flag not in engine.findings(trace.states[-1], kb)

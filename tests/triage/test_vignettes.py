@@ -22,6 +22,8 @@ def oracle(kb: Knowledge, replies: dict[str, Any]) -> dict[str, tuple[str, ...]]
         if q.id in replies:
             r = replies[q.id]
             out[q.id] = tuple(r) if isinstance(r, list) else (str(r),)
+        elif q.follows:
+            out[q.id] = ("yes",)  # a red flag said is new unless the vignette says otherwise
         elif q.type == "choice":
             out[q.id] = (next(o.id for o in q.options if o.none),)
         elif q.type == "yes_no":

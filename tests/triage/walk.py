@@ -115,8 +115,9 @@ def walk(
     tail: Mapping[str, tuple[str, ...]] | None = None,
     durations: tuple[str, ...] = DURATIONS,
 ) -> Iterator[tuple[list[tuple[dict[str, Any], Ask | Result]], dict[str, tuple[str, ...]]]]:
-    """Depth-first over the answer graph. Questions of a phase in ``branch`` take every reply, one at a time
-    (so the "I don't know" -> rephrase is a separate node); others take ``tail``'s reply (default "I don't know").
+    """Depth-first over the answer graph. Questions of a phase (or with an id) in ``branch`` take every reply, one
+    at a time (so the "I don't know" -> rephrase is a separate node), unless ``tail`` names them; others take
+    ``tail``'s reply (default "I don't know").
     Yields (path of (state, step) pairs ending in a Result, oracle of the replies given)."""
     start = state if state is not None else engine.new_state(kb)
     tail = tail or {}
@@ -131,7 +132,7 @@ def walk(
             yield path, said
             continue
         q = step.question
-        if q.phase in branch:
+        if (q.phase in branch or q.id in branch) and q.id not in tail:
             actions = [*values(q, durations), UNKNOWN]
         else:
             reply = tail.get(q.id, (UNKNOWN,))

@@ -12,7 +12,7 @@ from ask_sdk_model import Response
 from skill import state as st
 from skill.conversation import ask, finish, goodbye, question_speech, respond
 from skill.handlers import answers, launch
-from skill.offers import OFFERS, continue_after, holding, starting_over
+from skill.offers import OFFERS, continue_after, holding, offer_correction, starting_over
 from skill.speech import Speech
 from skill.turn import Offer, Turn
 from triage import engine
@@ -38,7 +38,8 @@ class RepeatHandler(AbstractRequestHandler):
 
 
 class PreviousHandler(AbstractRequestHandler):
-    """"Go back": undo the last answer. Red flags, once affirmed, stay."""
+    """"Go back": undo the last answer. A red flag just affirmed is not undone: the explicit correction is offered
+    ("Just to be sure: ...?", skill.offers)."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_intent_name("AMAZON.PreviousIntent")(handler_input))
@@ -51,6 +52,9 @@ class PreviousHandler(AbstractRequestHandler):
         try:
             new_state = engine.undo(turn.state, turn.kb)
         except engine.UndoBlocked:
+            flag = engine.correctable(turn.state, turn.kb)
+            if flag is not None:  # a red flag is withdrawn only through an explicit confirmation
+                return offer_correction(handler_input, flag)
             return continue_after(handler_input, Speech(t).say("undo_blocked"))
         except engine.NothingToUndo:
             return continue_after(handler_input, Speech(t).say("nothing_to_undo"))

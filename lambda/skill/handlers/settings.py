@@ -1,4 +1,4 @@
-"""Settings: speech rate, and deleting what the skill keeps."""
+"""Settings: speech rate, asking for someone else, and deleting what the skill keeps."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill import state as st
+from skill.handlers import launch
 from skill.offers import after_information, continue_after
 from skill.persistence import ttl_days_from_env
 from skill.slots import resolved_id
@@ -69,3 +70,18 @@ class StopRememberingHandler(AbstractRequestHandler):
         if turn.offer in (Offer.RESUME, Offer.REMEMBER):
             turn.offer = None
         return after_information(handler_input, Speech(turn.t).say("remember_off"))
+
+
+class ForSomeoneElseHandler(AbstractRequestHandler):
+    """"It's for my dad": third-person wording for the rest of the session (the knowledge's *_other texts)."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("ForSomeoneElseIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.attrs["person"] = "other"
+        session = handler_input.request_envelope.session
+        if session is None or session.new or not turn.started:
+            return launch.launch(handler_input)
+        return continue_after(handler_input, Speech(turn.t).say("person_other"))
