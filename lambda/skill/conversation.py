@@ -92,6 +92,8 @@ def ask(handler_input: HandlerInput, step: Ask, intro: Speech | None = None, gui
         speech.say(key)
         turn.urgent_first = True
         reprompt = Speech(turn.t).say(key).extend(reprompt)
+        if intro and word_count(speech.plain) + word_count(intro.plain) > MAX_PREAMBLE_WORDS:
+            intro = None  # one breath: the instruction and the check; what was asked for is on the card
     if intro:
         speech.extend(intro)
     turn.offer = None

@@ -674,10 +674,15 @@ def cautious_answer(q: Question, kb: Knowledge) -> str:
 def questions_left(state: Mapping[str, Any], kb: Knowledge) -> int:
     """An honest upper bound on the questions still to come, the open one included, if each is answered.
 
-    Counts every unanswered question whose answer could still change the result at today's floor, whatever its
-    ask_if: the floor only rises and ask_if only ever removes questions, so the true number is never higher."""
+    Counts every unanswered question whose answer could still change the result at the lowest floor still
+    possible (red flags whose newness is not settled may yet turn out long-standing, and a positional sudden onset
+    may be set aside), whatever its ask_if (ask_if only ever removes questions), plus one "is it new?" check for each
+    red flag heard and not yet checked and for each such question that could affirm one."""
     iv = _replay(kb, state)
     if _next_question(kb, iv) is None:
         return 0
-    floor = _floor(kb, iv)
-    return sum(1 for q in kb.questions if q.id not in iv.answered and _matters(kb, q, floor))
+    unsettled = frozenset(f for f in iv.findings if f in kb.new_check and f not in iv.checked)
+    floor = _floor(kb, iv, unsettled | frozenset(kb.policy.self_care_overrides))
+    main = [q for q in kb.questions if not q.follows and q.id not in iv.answered and _matters(kb, q, floor)]
+    checks = len(unsettled) + sum(1 for q in main if any(f in kb.new_check for f in q.possible_findings))
+    return len(main) + checks

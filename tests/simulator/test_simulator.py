@@ -248,8 +248,9 @@ def test_no_to_everything_reaches_a_doctor_appointment() -> None:
 def test_yes_to_the_first_question_is_an_emergency(locale: str, number: str) -> None:
     text = transcript("open back numbness helper\nyes\nyes it is\n", "--locale", locale)
     check, answer = text.split("> yes\n", 1)[1].split("> yes it is\n", 1)
-    assert "new" in check and number not in check  # "is that new?" first
-    assert number in answer
+    said = check.split("Alexa: ", 1)[1]
+    assert said.startswith(f"Call {number} now if this is new.") and "new, or worse" in said  # acted on at once
+    assert f"Call {number} now." in answer  # yes, it is new: the emergency instruction
 
 
 # -- over HTTP --------------------------------------------------------------------------------------------------

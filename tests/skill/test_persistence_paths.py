@@ -18,7 +18,8 @@ def test_last_time_s_advice_is_remembered_as_codes(talk, tmp_path):
     first = talk()
     first.launch()
     first.intent("RememberMeIntent")
-    first.yes()  # emergency
+    first.yes()  # the bladder/bowel question: "call now if this is new; is it new?"
+    first.yes()  # new: an emergency
     first.no()
     turn = talk().intent("LastResultIntent")
     assert "my advice was: This could be an emergency." in turn.speech
@@ -35,7 +36,7 @@ def _stored(tmp_path) -> dict:
 
 def _self_care_then_no_thanks(conv: Conversation) -> Conversation:
     conv.launch()
-    for _ in range(7):
+    for _ in range(10):  # the red flags and the warning signs
         conv.no()
     conv.intent("DurationIntent", {"duration": "PT3H"})
     conv.yes()
