@@ -41,6 +41,7 @@ from hosting.sqlite_persistence import SqlitePersistenceAdapter
 from skill import build_skill, invoke
 from skill.persistence import ResilientPersistence
 from skill.speech import ssml_to_text
+from tools import alexa_requests as requests
 from tools import build_models
 from triage import engine
 from triage.engine import Ask
@@ -154,12 +155,6 @@ def _request(body: dict[str, Any], locale: str | None) -> dict[str, Any]:
     return request
 
 
-def _system() -> dict[str, Any]:
-    app, user = {"applicationId": SKILL_ID}, {"userId": USER_ID}
-    return {"application": app, "user": user, "device": {"deviceId": DEVICE_ID, "supportedInterfaces": {}},
-            "apiEndpoint": "https://api.amazonalexa.com", "apiAccessToken": "FUZZ.ACCESS.TOKEN"}
-
-
 def _text(speech: dict[str, Any] | None) -> str:
     if not speech:
         return ""
@@ -201,13 +196,10 @@ class Conversations(RuleBasedStateMachine):
         self.affirmed, self.pending = {}, set()
 
     def _event(self, body: dict[str, Any], with_session: bool = True) -> dict[str, Any]:
-        event: dict[str, Any] = {"version": "1.0", "context": {"System": _system()},
-                                 "request": _request(body, self.locale)}
-        if with_session:
-            event["session"] = {"new": self.new, "sessionId": self.session_id,
-                                "application": {"applicationId": SKILL_ID}, "attributes": self.attributes,
-                                "user": {"userId": USER_ID}}
-        return event
+        """The one request builder (tools.alexa_requests) around the fuzzed request (whose locale may be absent)."""
+        caller = requests.Caller(locale=self.locale or "en-US", user_id=USER_ID, skill_id=SKILL_ID, device_id=DEVICE_ID)
+        session = requests.Session(self.session_id, self.new, self.attributes) if with_session else None
+        return requests.envelope(_request(body, self.locale), caller, session)
 
     def _send(self, body: dict[str, Any], with_session: bool = True) -> dict[str, Any]:
         kind = body["type"]

@@ -10,22 +10,17 @@ from typing import Any
 
 import lambda_function
 from skill.speech import ssml_to_text
+from tools import alexa_requests as requests
 from triage import engine
 from triage.knowledge import load_knowledge
 
-USER = {"userId": "amzn1.ask.account.DEFECTUSER"}
-APP = {"applicationId": "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"}
-
 
 def _event(request: dict[str, Any], attributes: dict[str, Any], new: bool) -> dict[str, Any]:
-    return {
-        "version": "1.0",
-        "session": {"new": new, "sessionId": "amzn1.echo-api.session.defect", "application": APP,
-                    "attributes": attributes, "user": USER},
-        "context": {"System": {"application": APP, "user": USER, "device": {"deviceId": "amzn1.ask.device.D"}}},
-        "request": {"requestId": "amzn1.echo-api.request.defect", "timestamp": "2026-11-24T12:00:00Z",
-                    "locale": "en-US", **request},
-    }
+    """The one request builder (tools.alexa_requests), at a fixed time."""
+    body = {"requestId": "amzn1.echo-api.request.defect", "timestamp": "2026-11-24T12:00:00Z", "locale": "en-US",
+            **request}
+    caller = requests.Caller(user_id="amzn1.ask.account.DEFECTUSER", device_id="amzn1.ask.device.D")
+    return requests.envelope(body, caller, requests.Session("amzn1.echo-api.session.defect", new, attributes))
 
 
 def _turn(request: dict[str, Any], attributes: dict[str, Any], new: bool = False) -> tuple[str, dict[str, Any]]:
