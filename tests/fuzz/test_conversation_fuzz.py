@@ -74,7 +74,8 @@ FINAL_OFFERS = {"result", "anything", "emergency", "remember", "start"}
 
 RED_FLAGS = {f.id: KB.level(f.floor) for f in KB.red_flags if f.floor}
 RED_FLAG_QUESTIONS = [q for q in KB.questions if q.is_red_flag]
-LEVEL_BY_HEADLINE = {d.headline: KB.level(d.id) for d in KB.dispositions.values()}
+# the card's headline, as said to the person or (after "it's for my dad") about them
+LEVEL_BY_HEADLINE = {h: KB.level(d.id) for d in KB.dispositions.values() for h in (d.headline, d.headline_other) if h}
 
 # --- strategies ---------------------------------------------------------------------------------------------------
 NASTY = [
