@@ -1,16 +1,18 @@
-"""Safety evaluation: clinical vignettes written from the article, run through the simulator's script mode.
+"""Safety evaluation: clinical vignettes written from the article and patient stories, played as conversations.
 
     .venv/bin/python benchmarks/safety_eval.py                 # the report
     .venv/bin/python benchmarks/safety_eval.py -v              # and every vignette's outcome
     .venv/bin/python benchmarks/safety_eval.py --vignettes FILE
 
-Each vignette (tests/safety/vignettes.yaml) and patient story (tests/safety/stories.yaml) is a list of utterances
-fed to ``tools.simulator`` exactly as
-``bin/simulate --script`` does (local NLU -> real request envelopes -> the in-process skill, no persistence).
-The advice is read from the last result the skill gave: the card's "Advice: <headline>" line, mapped to a
-disposition through the headlines in knowledge/rules.yaml, cross-checked with the session attribute ``last``;
-the leading cause category from the card's first "Likely causes" line (or "none" when the card says no single
-cause stands out).
+The vignettes (tests/safety/conversations/vignettes.yaml) and patient stories (tests/safety/conversations/
+stories.yaml) are conversation files (the format of tests/conversations.py): each a list of utterances heard
+through the local NLU over the generated model, sent as real request envelopes to the in-process skill (no
+persistence: every case starts from nothing), with the ``result`` the article or the cited rule asks for. The
+advice is read from the last advice card of the conversation (``tests.conversations.result_of``): its headline
+mapped to a disposition through knowledge/rules.yaml, cross-checked with the session attribute ``last``; the
+leading cause category from the card's first "Likely causes" line (or "none" when the card says no single cause
+stands out). ``tests/skill/test_conversations.py`` checks each case's result exactly; this script reports the
+figures over all of them.
 
 Printed: emergency recall, immediate recall (advised at least "immediate" when the article says immediate
 attention), exact-disposition accuracy, under-triage and over-triage counts, top-category accuracy, next to the
@@ -21,25 +23,22 @@ overall, 80% for emergencies). Exit status 1 if any emergency/immediate vignette
 from __future__ import annotations
 
 import argparse
-import io
 import sys
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from tools.nlu import DEFAULT_SKILL_ID, LocalNlu
-from tools.simulator import Device, Simulator, in_process_transport, run_script
+from skill import build_skill
+from tests import conversations
+from tests.conversations import Conversation, Turn
 from triage import engine
 from triage.knowledge import Knowledge, load_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
 
-VIGNETTES = ROOT / "tests" / "safety" / "vignettes.yaml"
-STORIES = ROOT / "tests" / "safety" / "stories.yaml"  # patient stories (issue 9), the same script format
+VIGNETTES = ROOT / "tests" / "safety" / "conversations" / "vignettes.yaml"
+STORIES = ROOT / "tests" / "safety" / "conversations" / "stories.yaml"  # patient stories (issue 9)
 REFERENCE = "Semigran et al., BMJ 2015 (23 symptom checkers): appropriate triage 57% overall, 80% for emergencies"
 LEVELS = ("self_care", "routine", "prompt", "immediate", "emergency")
 
@@ -57,13 +56,9 @@ class Outcome:
     findings: tuple[str, ...] = ()  # what the interview heard, at the end (knowledge finding ids)
     expected_cause: str | None = None  # the top specific cause expected, when the story names one
     got_cause: str | None = None  # the first cause of the card's first "Likely causes" line
-
-    @property
-    def misheard(self) -> list[str]:
-        """Turns where the script did not fit the conversation: Alexa did not take the words as an answer, or a
-        line fell outside any session. A clean vignette has none, so it tests the path it claims to."""
-        return [line for line in self.transcript.splitlines()
-                if line.startswith(("Alexa: Sorry", "(no open session", "[error]"))]
+    intents: tuple[str, ...] = ()  # the intent (or request type) each utterance was understood as
+    volunteered: tuple[str, ...] = ()  # findings said on the person's own after the first answer
+    misheard: tuple[str, ...] = ()  # utterances that did not fit the conversation (below)
 
     @property
     def under(self) -> bool:
@@ -80,28 +75,12 @@ def _kb() -> Knowledge:
 
 
 @cache
-def _nlu(locale: str) -> LocalNlu:
-    return LocalNlu.for_locale(locale, skill_id=DEFAULT_SKILL_ID)
-
-
-@cache
-def _transport() -> Any:
-    return in_process_transport(None, DEFAULT_SKILL_ID)  # no persistence: every vignette starts from nothing
-
-
-class _Utterances(yaml.SafeLoader):
-    """YAML without implicit booleans: an utterance "no", "yes", "on" or "off" stays the words people say."""
-
-
-_Utterances.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+def _skill() -> Any:
+    return build_skill()  # no persistence: every vignette starts from nothing
 
 
 def load_vignettes(path: Path = VIGNETTES) -> list[dict[str, Any]]:
-    data = yaml.load(path.read_text("utf-8"), Loader=_Utterances)
-    return list(data["vignettes"] if "vignettes" in data else data["stories"])
+    return conversations.load(path)
 
 
 def load_all() -> list[dict[str, Any]]:
@@ -109,73 +88,35 @@ def load_all() -> list[dict[str, Any]]:
     return load_vignettes(VIGNETTES) + load_vignettes(STORIES)
 
 
-def cause_id(line: str, kb: Knowledge) -> str | None:
-    """The first cause a card's "- <Category>, most likely: <cause>, ..." line names."""
-    marker = "most likely: "
-    if marker not in line:
-        return None
-    listed = line.split(marker, 1)[1].split(" (because", 1)[0].strip().lower()
-    names = sorted(kb.causes.values(), key=lambda c: -len(c.name))  # a name may hold a comma
-    for cause in names:
-        if listed == cause.name.lower() or listed.startswith(cause.name.lower() + ", "):
-            return cause.id
-    return None
-
-
-def category_id(line: str, kb: Knowledge) -> str | None:
-    """The category a card's "- <Name>, most likely: ..." line names."""
-    text = line.lstrip("- ").lower()
-    for cat in kb.categories:
-        if text.startswith(cat.name.lower()):
-            return cat.id
-    return None
-
-
-def read_result(replies: Iterable[dict[str, Any]], kb: Knowledge) -> tuple[str | None, str | None, bool, str | None]:
-    """(disposition, leading category, card and `last` agree, top cause) from the last reply that carried a result
-    card."""
-    headlines = {d.headline: d.id for d in kb.dispositions.values()}
-    headlines.update({d.headline_other: d.id for d in kb.dispositions.values() if d.headline_other})
-    for reply in reversed(list(replies)):
-        content = str(((reply.get("response") or {}).get("card") or {}).get("content") or "")
-        if not content.startswith("Advice:"):
-            continue
-        lines = content.splitlines()
-        found = list({d for h, d in headlines.items() if h in lines[0]})
-        disposition = found[0] if len(found) == 1 else None
-        after = lines[lines.index("Likely causes:") + 1] if "Likely causes:" in lines else ""
-        category = category_id(after, kb) if after.startswith("- ") else "none"
-        last = (reply.get("sessionAttributes") or {}).get("last") or {}
-        stored = (last.get("categories") or ["none"])[0]
-        consistent = last.get("disposition") == disposition and stored == category
-        return disposition, category, consistent, cause_id(after, kb)
-    return None, None, False, None
+def misheard(turns: list[Turn]) -> tuple[str, ...]:
+    """Utterances that did not fit the conversation: Alexa did not take the words as an answer ("Sorry, ..."), or
+    they fell outside any session (a new session that is not a launch, after the first utterance). A clean vignette
+    has none, so it tests the path it claims to."""
+    return tuple(t.words or t.intent for i, t in enumerate(turns)
+                 if t.speech.startswith("Sorry") or (i > 0 and t.new and t.intent != "LaunchRequest"))
 
 
 def run_vignette(v: dict[str, Any]) -> Outcome:
     locale = v.get("locale", "en-US")
-    replies: list[dict[str, Any]] = []
-    transport = _transport()
-
-    def recording(event: dict[str, Any]) -> dict[str, Any]:
-        reply: dict[str, Any] = transport(event)
-        replies.append(reply)
-        return reply
-
-    sim = Simulator(_nlu(locale), recording, Device(locale=locale))
-    out = io.StringIO()
-    run_script(sim, [str(u) for u in v["say"]], out)
-    got, category, consistent, cause = read_result(replies, _kb())
-    expect = v["expect"]
-    return Outcome(v["id"], locale, expect["disposition"], got, expect.get("category", "none"), category,
-                   consistent, out.getvalue(), heard(replies), expect.get("cause"), cause)
+    conv = Conversation(skill=_skill(), locale=locale)
+    conversations.play(v, conv)
+    advice = conversations.result_of(conv.turns)
+    expect = v["result"]
+    kb = _kb()
+    volunteered = tuple(t.slot_ids["symptom"] for t in conv.turns[2:]
+                        if t.intent == "VolunteerSymptomIntent" and t.slot_ids.get("symptom") in kb.findings)
+    return Outcome(v["name"], locale, expect["disposition"], advice.disposition if advice else None,
+                   expect.get("category", "none"), advice.category if advice else None,
+                   bool(advice and advice.consistent), conv.transcript(), heard(conv.turns), expect.get("cause"),
+                   advice.cause if advice else None, tuple(t.intent for t in conv.turns), volunteered,
+                   misheard(conv.turns))
 
 
-def heard(replies: list[dict[str, Any]]) -> tuple[str, ...]:
+def heard(turns: list[Turn]) -> tuple[str, ...]:
     """The findings of the last interview state the skill handed back."""
     kb = _kb()
-    for reply in reversed(replies):
-        state = (reply.get("sessionAttributes") or {}).get("interview")
+    for turn in reversed(turns):
+        state = (turn.raw.get("sessionAttributes") or {}).get("interview")
         if state is not None:
             try:
                 return engine.findings(engine.check_state(state, kb), kb)
@@ -215,8 +156,8 @@ def report(outcomes: list[Outcome], verbose: bool = False) -> str:
     m = metrics(outcomes)
     locales = sorted({o.locale for o in outcomes})
     lines = [
-        f"Safety evaluation: {m['n']} vignettes and patient stories (tests/safety/vignettes.yaml, stories.yaml), "
-        f"via the simulator's script mode ({', '.join(locales)})",
+        f"Safety evaluation: {m['n']} vignettes and patient stories (tests/safety/conversations/vignettes.yaml, "
+        f"stories.yaml), played as conversations ({', '.join(locales)})",
         "",
         f"  emergency recall            {_pct(*m['emergency_recall'])}   target 100%",
         f"  immediate recall            {_pct(*m['immediate_recall'])}   target 100% (advised immediate or more)",

@@ -14,8 +14,8 @@ import pytest
 
 from skill import build_skill
 from skill.persistence import ResilientPersistence, adapter_from_env
+from tests.conversations import USER_ID, Conversation, Turn, envelope
 from tests.persistence.helpers import TABLE, interviews, owner_of_event
-from tests.skill.conftest import USER_ID, Conversation, Turn, envelope
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = {q["id"]: q for q in json.loads((ROOT / "knowledge" / "compiled.json").read_text())["questions"]}

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import copy
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -14,8 +13,7 @@ import pytest
 from hosting.webservice import create_app
 from skill import build_skill, invoke
 from skill.edge import MAX_DEPTH, check_request, valid_cached_speech
-from tools.nlu import DEFAULT_SKILL_ID, LocalNlu
-from tools.simulator import Device, Simulator, in_process_transport, run_script
+from tests import conversations
 
 ROOT = Path(__file__).resolve().parents[2]
 LAUNCH = json.loads((ROOT / "events" / "launch.json").read_text())
@@ -88,20 +86,14 @@ def test_the_limit_is_the_depth_not_a_crash() -> None:
 
 
 def test_real_conversations_stay_far_inside_the_bounds() -> None:
-    """Every request of the benchmark scenarios (the longest interviews, with their session attributes) passes."""
+    """Every request of the patient stories (the longest interviews, with their session attributes) passes."""
     sent: list[dict[str, Any]] = []
-    transport = in_process_transport(None, DEFAULT_SKILL_ID)
-
-    def recording(event: dict[str, Any]) -> dict[str, Any]:
-        sent.append(copy.deepcopy(event))
-        reply: dict[str, Any] = transport(event)
-        return reply
-
-    for script in sorted((ROOT / "benchmarks" / "scenarios").glob("*.txt")):
-        device = Device(locale="en-US", user_id="amzn1.ask.account.EDGE", device_id="amzn1.ask.device.EDGE")
-        sim = Simulator(LocalNlu.for_locale("en-US", skill_id=DEFAULT_SKILL_ID), recording, device)
-        run_script(sim, script.read_text().splitlines(), io.StringIO())
-    assert len(sent) > 50
+    for case in conversations.load(ROOT / "tests" / "safety" / "conversations" / "stories.yaml"):
+        conv = conversations.Conversation(skill=SKILL, locale=case.get("locale", "en-US"))
+        for step in case["steps"]:
+            conversations.send(conv, step)
+        sent += [turn.event for turn in conv.turns]
+    assert len(sent) > 500
     assert [check_request(e) for e in sent] == [None] * len(sent)
     deepest = max(len(json.dumps(e.get("session", {}).get("attributes") or {})) for e in sent)
     assert deepest < 8 * 1024  # a tenth of the attributes limit

@@ -1,7 +1,7 @@
-"""Privacy: scripted conversations through the simulator's script mode (full paths, volunteered symptoms,
-durations, "I don't know", explain a cause, speech rate, stop mid-way and resume, delete my data), with DEBUG
-logging captured for every logger, and with each persistence the product ships (DynamoDB through
-``adapter_from_env`` on moto, and the embedded SQLite store).
+"""Privacy: the conversations of tests/safety/conversations/privacy.yaml (full paths, volunteered symptoms,
+durations, "I don't know", explain a cause, speech rate, stop mid-way and resume, delete my data), played with DEBUG
+logging captured for every logger, through each persistence the product ships (DynamoDB through
+``adapter_from_env`` on moto, and the embedded SQLite store) and through the Lambda's entry point.
 
 Asserted: no log record (message, args, exception text) carries a slot value, a spoken answer, an answer code,
 a user id, a device id, a session id, a request id or the access token; persisted records hold only codes
@@ -23,7 +23,10 @@ from typing import Any
 import pytest
 
 from hosting.sqlite_persistence import SqlitePersistenceAdapter
+from skill import build_skill
 from skill.persistence import ResilientPersistence, adapter_from_env
+from tests import conversations
+from tests.conversations import Conversation, Turn
 from tests.persistence.helpers import TABLE
 from triage.knowledge import load_knowledge
 
@@ -40,30 +43,8 @@ LIBRARY_LOGGERS = ["", "botocore", "boto3", "urllib3", "s3transfer"]  # "" = roo
 
 # Conversations, one Alexa user each (user ids differ so every stored record is checked).
 # People who said "remember me" may have health fields stored; nobody else may (issue 12: consent before memory).
-SCRIPTS: dict[str, list[str]] = {
-    "stenosis_full_path": [
-        "open back numbness helper", "remember me", "no", "no", "no", "no", "no", "no", "no", "two months", "no",
-        "my legs", "yes", "no", "no", "no", "no", "yes", "yes", "what is spinal stenosis", "no"],
-    "volunteered_and_unknowns": [
-        "open back numbness helper", "I have a rash on my back", "I don't know", "I'm not sure", "no", "no", "no",
-        "I have diabetes", "about three weeks", "no", "hands and feet", "I'm not sure", "no", "no", "no",
-        "what is shingles", "speak slower", "what is peripheral neuropathy", "stop"],
-    "emergency_volunteered": ["open back numbness helper", "no", "no", "I wet myself", "yes", "no"],
-    "temporary_then_last_time": [
-        "open back numbness helper", "remember me", "no", "no", "no", "no", "no", "no", "no", "a few hours", "yes",
-        "sleeping in an awkward position", "no", "no", "open back numbness helper", "what did you tell me last time",
-        "stop"],
-    "stopped_midway_then_resumed_then_stopped": [
-        "open back numbness helper", "remember me", "no", "no", "no", "I fell off a ladder", "go back",
-        "start over", "stop", "open back numbness helper", "yes", "no", "speak faster", "six weeks", "stop"],
-    "unfinished_left_stored": ["open back numbness helper", "remember me", "no", "no", "no", "no", "no", "no", "no",
-                               "five days", "stop"],
-    "deleted": ["open back numbness helper", "remember me", "no", "delete my data", "yes", "stop"],
-    "declined_memory": [
-        "open back numbness helper", "no", "no", "no", "no", "no", "no", "no", "no", "no", "no", "a few hours", "yes",
-        "sleeping in an awkward position", "no", "no", "no"],
-    "never_asked_unfinished": ["open back numbness helper", "no", "no", "no", "no", "five days", "stop"],
-}
+PRIVACY = ROOT / "tests" / "safety" / "conversations" / "privacy.yaml"
+CASES = {case["name"]: case for case in conversations.load(PRIVACY)}
 CONSENTING = {"stenosis_full_path", "temporary_then_last_time", "stopped_midway_then_resumed_then_stopped",
               "unfinished_left_stored"}
 STORING = CONSENTING | {"volunteered_and_unknowns", "declined_memory"}  # rate / consent only for the last two
@@ -75,10 +56,11 @@ def _user(name: str) -> str:
     return f"amzn1.ask.account.PRIVACY-{name.upper().replace('_', '-')}"
 
 
-def _secrets(exchanges: list[tuple[dict[str, Any], dict[str, Any]]], lines: list[str]) -> set[str]:
+def _secrets(turns: list[Turn]) -> set[str]:
     """What must never be logged: ids, tokens, what was said (utterances, slot values) and the answer codes."""
     found: set[str] = set()
-    for event, reply in exchanges:
+    for turn in turns:
+        event, reply = turn.event, turn.raw
         system = event["context"]["System"]
         found |= {system["user"]["userId"], system["device"]["deviceId"], system["apiAccessToken"],
                   event["request"]["requestId"]}
@@ -95,7 +77,7 @@ def _secrets(exchanges: list[tuple[dict[str, Any], dict[str, Any]]], lines: list
             if answer not in ("yes", "no"):
                 found.add(answer)
         found |= set(state.get("carried") or [])
-    found |= {line for line in lines if len(line) > 3 and line not in ("stop", "yeah", "nope")}
+    found |= {t.words for t in turns if t.words and len(t.words) > 3 and t.words not in ("stop", "yeah", "nope")}
     return {s for s in found if len(s) >= 3}
 
 
@@ -114,15 +96,27 @@ def _debug_everything(caplog: pytest.LogCaptureFixture, names: list[str]) -> Non
         caplog.set_level(logging.DEBUG, logger=name or None)
 
 
-def _run_all(run_scripted, persistence: Any) -> tuple[set[str], int]:
+def _play(case: dict[str, Any], persistence: Any = None, transport: Any = None) -> list[Turn]:
+    """One conversation, as its own Alexa user, checking its result and, with a store, what it expects to hear (what
+    it expects stored is checked by tests/skill/test_conversations.py, on SQLite); no turn is the skill's error
+    answer."""
+    conv = Conversation(skill=build_skill(persistence_adapter=persistence), locale=case.get("locale", "en-US"),
+                        user_id=_user(case["name"]), transport=transport)
+    remembers = persistence is not None or transport is not None
+    steps = [{**step, "expect": {k: v for k, v in step.get("expect", {}).items() if k != "stored" and remembers}}
+             for step in case["steps"]]
+    conversations.run({**case, "steps": steps}, conv)
+    assert not [t for t in conv.turns if "something went wrong" in t.speech], conv.transcript()
+    return conv.turns
+
+
+def _run_all(persistence: Any) -> tuple[set[str], int]:
     secrets: set[str] = set()
     turns = 0
-    for name, lines in SCRIPTS.items():
-        done = run_scripted(lines, locale="en-GB" if "temporary" in name else "en-US", persistence=persistence,
-                            user_id=_user(name))
-        assert "[error]" not in done.transcript, done.transcript
-        secrets |= _secrets(done.exchanges, lines)
-        turns += len(done.exchanges)
+    for case in CASES.values():
+        played = _play(case, persistence)
+        secrets |= _secrets(played)
+        turns += len(played)
     return secrets, turns
 
 
@@ -159,25 +153,25 @@ def _check_codes_only(record: dict[str, Any]) -> set[str]:
 
 # --- logs ----------------------------------------------------------------------------------------------------------
 
-def test_no_personal_data_in_product_logs_without_persistence(run_scripted, caplog):
+def test_no_personal_data_in_product_logs_without_persistence(caplog):
     _debug_everything(caplog, PRODUCT_LOGGERS + LIBRARY_LOGGERS)
-    secrets, turns = _run_all(run_scripted, None)
+    secrets, turns = _run_all(None)
     assert turns > 60 and len(secrets) > 60
     assert caplog.records, "the skill logs event names"
     assert _leaks(caplog.records, secrets) == []
 
 
-def test_no_personal_data_in_logs_or_sqlite_records(run_scripted, caplog, tmp_path):
+def test_no_personal_data_in_logs_or_sqlite_records(caplog, tmp_path):
     _debug_everything(caplog, PRODUCT_LOGGERS + LIBRARY_LOGGERS)
     store = SqlitePersistenceAdapter(tmp_path / "skill.sqlite3")
     try:
-        secrets, _ = _run_all(run_scripted, ResilientPersistence(store))
+        secrets, _ = _run_all(ResilientPersistence(store))
     finally:
         store.close()
     assert _leaks(caplog.records, secrets) == []
     with contextlib.closing(sqlite3.connect(tmp_path / "skill.sqlite3")) as db:
         rows = db.execute("SELECT owner, field, value, stamp, expires FROM fields").fetchall()
-    users = {_user(name) for name in SCRIPTS}
+    users = {_user(name) for name in CASES}
     records: dict[str, dict[str, Any]] = {}
     for owner, field, value, stamp, expires in rows:
         assert owner in users and isinstance(expires, int) and expires > 0 and isinstance(stamp, int)
@@ -201,7 +195,7 @@ def _kind(field: str) -> str:
 
 def _check_consent(user_id: str, record: dict[str, Any]) -> None:
     """No health field for anyone who did not say yes to being remembered."""
-    name = next(n for n in SCRIPTS if _user(n) == user_id)
+    name = next(n for n in CASES if _user(n) == user_id)
     if name not in CONSENTING:
         assert not HEALTH & set(record), f"{name}: health stored without consent: {sorted(record)}"
     if name == "declined_memory":
@@ -215,7 +209,7 @@ def _items(resource: Any) -> list[dict[str, Any]]:
 
 
 def _check_items(items: list[dict[str, Any]], require_ttl: bool = True) -> None:
-    users = {_user(name) for name in SCRIPTS}
+    users = {_user(name) for name in CASES}
     kinds: set[str] = set()
     for item in items:
         assert item["id"] in users, item
@@ -231,25 +225,25 @@ def _check_items(items: list[dict[str, Any]], require_ttl: bool = True) -> None:
     assert {i["id"] for i in items} == {_user(name) for name in STORING}
 
 
-def test_no_personal_data_in_product_logs_or_dynamodb_records(run_scripted, caplog, dynamodb):
+def test_no_personal_data_in_product_logs_or_dynamodb_records(caplog, dynamodb):
     """Product loggers at DEBUG, root and the AWS libraries at their default (WARNING): what a Lambda with
     LOG_LEVEL=DEBUG emits."""
     _debug_everything(caplog, PRODUCT_LOGGERS)
     adapter = adapter_from_env()  # TABLE_NAME is set: the DynamoDB adapter the Lambda uses
     assert adapter is not None
-    secrets, _ = _run_all(run_scripted, ResilientPersistence(adapter))
+    secrets, _ = _run_all(ResilientPersistence(adapter))
     assert _leaks(caplog.records, secrets) == []
     _check_items(_items(dynamodb))
 
 
-def test_no_personal_data_in_any_log_with_dynamodb_even_botocore_at_debug(run_scripted, caplog, dynamodb):
+def test_no_personal_data_in_any_log_with_dynamodb_even_botocore_at_debug(caplog, dynamodb):
     _debug_everything(caplog, PRODUCT_LOGGERS + LIBRARY_LOGGERS)
     adapter = adapter_from_env()
-    secrets, _ = _run_all(run_scripted, ResilientPersistence(adapter))
+    secrets, _ = _run_all(ResilientPersistence(adapter))
     assert _leaks(caplog.records, secrets) == []
 
 
-def test_the_lambda_entry_point_stores_codes_only_with_a_ttl(dynamodb, run_scripted, caplog):
+def test_the_lambda_entry_point_stores_codes_only_with_a_ttl(dynamodb, caplog):
     """The deployed wiring (lambda_function with TABLE_NAME set), not a hand-built adapter: records carry the TTL
     and codes only. (Was a defect until 91be3b5: the Lambda stored records without ``ttl``.)"""
     _debug_everything(caplog, PRODUCT_LOGGERS)
@@ -257,11 +251,10 @@ def test_the_lambda_entry_point_stores_codes_only_with_a_ttl(dynamodb, run_scrip
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # a fresh copy: builds its skill from the environment (TABLE_NAME set)
-    for name, lines in SCRIPTS.items():
-        done = run_scripted(lines, user_id=_user(name), transport=lambda event: module.lambda_handler(event, None))
-        assert "[error]" not in done.transcript, done.transcript
+    for case in CASES.values():
+        _play(case, transport=lambda event: module.lambda_handler(event, None))
     items = _items(dynamodb)
     assert items, "the Lambda stored nothing"
     _check_items(items, require_ttl=True)
-    secrets = {_user(name) for name in SCRIPTS} | {"amzn1.ask.device.PRIVACY-TEST-DEVICE-0001"}
+    secrets = {_user(name) for name in CASES} | {conversations.DEVICE_ID}
     assert _leaks(caplog.records, secrets) == []

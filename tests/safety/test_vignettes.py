@@ -1,5 +1,5 @@
-"""Safety evaluation over the clinical vignettes (tests/safety/vignettes.yaml) and the patient stories
-(tests/safety/stories.yaml), run through the simulator's script mode by benchmarks/safety_eval.py. Asserted:
+"""Safety evaluation over the clinical vignettes and the patient stories (tests/safety/conversations/vignettes.yaml,
+stories.yaml: conversation files), played by benchmarks/safety_eval.py. Asserted:
 emergency and immediate recall 100%, under-triage 0, over-triage 0 against the rules as written, top specific cause
 >= 90% of the stories that name one. Reported (and only held above a sanity floor): exact-disposition and
 top-category accuracy."""
@@ -38,19 +38,20 @@ def _mismatches(outcomes: list[Any]) -> str:
 def test_vignettes_are_well_formed_and_quote_the_article(safety_eval):
     vignettes = safety_eval.load_vignettes()
     assert len(vignettes) >= 40
-    ids = [v["id"] for v in vignettes]
+    ids = [v["name"] for v in vignettes]
     assert len(ids) == len(set(ids))
     categories = {c.id for c in KB.categories} | {"none"}
     for v in vignettes:
-        assert set(v) <= {"id", "locale", "say", "expect", "source"}, v["id"]
-        assert v.get("locale", "en-US") in LOCALES, v["id"]
-        assert v["say"][0] == "open back numbness helper" and all(isinstance(u, str) and u for u in v["say"]), v
-        assert v["expect"]["disposition"] in KB.dispositions, v["id"]
-        assert v["expect"]["category"] in categories, v["id"]
-        assert re.sub(r"\s+", " ", v["source"]) in ARTICLE, f"{v['id']}: source is not verbatim from the article"
+        assert set(v) == {"name", "steps", "result", "basis"} | ({"locale"} & set(v)), v["name"]
+        assert v.get("locale", "en-US") in LOCALES, v["name"]
+        assert v["steps"][0] == {"say": "open back numbness helper"}, v["name"]
+        assert all(set(step) == {"say"} and step["say"] for step in v["steps"]), v["name"]
+        assert v["result"]["disposition"] in KB.dispositions, v["name"]
+        assert v["result"]["category"] in categories, v["name"]
+        assert re.sub(r"\s+", " ", v["basis"]["article"]) in ARTICLE, f"{v['name']}: not verbatim from the article"
 
 
-# The people issue 9 names, each with a story (id prefix in stories.yaml).
+# The people issue 9 names, each with a story (its name in stories.yaml).
 NAMED_STORIES = {
     "S01-wheelchair-ten-years", "S02-unsteady-84-year-old", "S03-years-of-stenosis-walking-limits",
     "S04-long-standing-stress-incontinence", "S05-fever-from-a-cold", "S06-menopausal-night-sweats",
@@ -63,23 +64,23 @@ RULES = {"new_or_long_standing", "unknown_red_flag", "self_care_when"}
 
 def test_stories_are_well_formed_and_name_their_basis(safety_eval):
     stories = safety_eval.load_vignettes(safety_eval.STORIES)
-    ids = [s["id"] for s in stories]
+    ids = [s["name"] for s in stories]
     assert len(ids) == len(set(ids)) and set(ids) >= NAMED_STORIES, NAMED_STORIES - set(ids)
     assert len(stories) + len(safety_eval.load_vignettes()) >= 40
     categories = {c.id for c in KB.categories} | {"none"}
     for s in stories:
-        assert set(s) <= {"id", "locale", "say", "expect", "basis"}, s["id"]
-        assert s.get("locale", "en-US") in LOCALES, s["id"]
-        assert s["say"][0] == "open back numbness helper", s["id"]
-        assert s["expect"]["disposition"] in KB.dispositions and s["expect"]["category"] in categories, s["id"]
-        assert s["expect"].get("cause", "herniated_disc") in KB.causes, s["id"]
+        assert set(s) == {"name", "steps", "result", "basis"} | ({"locale"} & set(s)), s["name"]
+        assert s.get("locale", "en-US") in LOCALES, s["name"]
+        assert s["steps"][0] == {"say": "open back numbness helper"}, s["name"]
+        assert s["result"]["disposition"] in KB.dispositions and s["result"]["category"] in categories, s["name"]
+        assert s["result"].get("cause", "herniated_disc") in KB.causes, s["name"]
         (kind, ref), = s["basis"].items()
         if kind == "article":
-            assert re.sub(r"\s+", " ", ref) in ARTICLE, f"{s['id']}: basis is not verbatim from the article"
+            assert re.sub(r"\s+", " ", ref) in ARTICLE, f"{s['name']}: basis is not verbatim from the article"
         elif kind == "cited":
-            assert KB.findings[ref].cited, f"{s['id']}: {ref} is not a cited red flag"
+            assert KB.findings[ref].cited, f"{s['name']}: {ref} is not a cited red flag"
         else:
-            assert kind == "rule" and ref in RULES, s["id"]
+            assert kind == "rule" and ref in RULES, s["name"]
     cited = {s["basis"]["cited"] for s in stories if "cited" in s["basis"]}
     assert cited == {f.id for f in KB.findings.values() if f.cited}  # every cited red flag has a story
 
@@ -92,26 +93,20 @@ def test_no_over_triage_and_the_top_cause_is_right(safety_eval, outcomes):
 
 
 def test_vignettes_cover_every_cause_red_flag_warning_sign_locale_and_unknown(safety_eval, outcomes):
-    vignettes = {v["id"]: v for v in safety_eval.load_all()}
+    vignettes = {v["name"]: v for v in safety_eval.load_all()}
     assert {o.locale for o in outcomes} == LOCALES
     heard = {f for o in outcomes for f in o.findings}
     warning = [f.id for f in KB.findings.values() if f.floor and f.warning]  # red flags and warning signs
     assert set(warning) <= heard, f"not covered: {set(warning) - heard}"
     for cause in KB.causes.values():
         assert heard & set(cause.features), f"no vignette points to {cause.id}"
-    expected = {v["expect"]["disposition"] for v in vignettes.values()}
+    expected = {v["result"]["disposition"] for v in vignettes.values()}
     assert expected == set(KB.dispositions)
-    assert {v["expect"]["category"] for v in vignettes.values()} == {c.id for c in KB.categories} | {"none"}
+    assert {v["result"]["category"] for v in vignettes.values()} == {c.id for c in KB.categories} | {"none"}
     # "I don't know" to a red flag (twice: the floor) and to other questions
-    assert sum("DontKnowIntent" in o.transcript for o in outcomes) >= 4
+    assert sum("DontKnowIntent" in o.intents for o in outcomes) >= 4
     # red flags volunteered mid-interview (after at least one answer), for the emergency and the others
-    volunteered = set()
-    for o in outcomes:
-        turns = [t for t in o.transcript.split("\n> ") if t.strip()]
-        for turn in turns[2:]:
-            match = re.search(r"\[intent\] VolunteerSymptomIntent \(symptom=.* -> (\w+)\)", turn)
-            if match and KB.findings[match.group(1)].red_flag:
-                volunteered.add(match.group(1))
+    volunteered = {f for o in outcomes for f in o.volunteered if KB.findings[f].red_flag}
     assert volunteered == {f.id for f in KB.red_flags}, set(f.id for f in KB.red_flags) - volunteered
 
 
@@ -144,9 +139,9 @@ def test_accuracy_above_sanity_floor(safety_eval, outcomes):
 def test_the_evaluation_detects_under_triage(safety_eval):
     """The scorer is not vacuous: a vignette whose words deny the red flag its expectation names is counted as
     under-triaged and as a missed emergency."""
-    wrong = {"id": "X-denied", "say": ["open back numbness helper", *["no"] * 10,
-                                       "a few hours", "yes", "a tight belt"],
-             "expect": {"disposition": "emergency", "category": "nerve_compression"}, "source": "-"}
+    said = ["open back numbness helper", *["no"] * 10, "a few hours", "yes", "a tight belt"]
+    wrong = {"name": "X-denied", "steps": [{"say": u} for u in said],
+             "result": {"disposition": "emergency", "category": "nerve_compression"}, "basis": {"article": "-"}}
     outcome = safety_eval.run_vignette(wrong)
     assert outcome.got == "self_care" and outcome.got_category == "temporary"
     m = safety_eval.metrics([outcome])

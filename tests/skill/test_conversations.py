@@ -12,8 +12,7 @@ import pytest
 from hosting.sqlite_persistence import SqlitePersistenceAdapter
 from skill import build_skill
 from tests import conversations
-
-from .conftest import Conversation
+from tests.conversations import Conversation
 
 CASES = conversations.load_all(Path(__file__).resolve().parents[1])
 
