@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import hashlib
 import re
-import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -125,10 +124,7 @@ class Harness:
     """The real Lambda handler, the simulator's NLU and envelopes, and interview states for every moment."""
 
     def __init__(self) -> None:
-        lambda_dir = str(ROOT / "lambda")
-        if lambda_dir not in sys.path:
-            sys.path.insert(0, lambda_dir)
-        import lambda_function  # the deployed entry point, as Lambda calls it
+        import lambda_function  # the deployed entry point, as Lambda calls it (installed: see pyproject.toml)
         from triage import engine
         from triage.durations import parse_duration
         from triage.knowledge import load_knowledge
