@@ -7,6 +7,9 @@ Hypothesis profiles, for every randomised test in the suite (loaded here, so no 
              verdict never depends on the seed. 150 examples unless a test asks for another number.
     nightly  random seeds, the example database on, 10,000 examples where a test does not fix the number:
              HYPOTHESIS_PROFILE=nightly .venv/bin/python -m pytest tests/triage tests/fuzz
+    seeded   the ci budget with the examples drawn from ``--hypothesis-seed`` (no database): to show a verdict does
+             not hang on one seed, e.g. for N in 1..10:
+             HYPOTHESIS_PROFILE=seeded .venv/bin/python -m pytest tests/triage --hypothesis-seed=N
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ settings.register_profile(
     phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
     **_COMMON,
 )
+settings.register_profile("seeded", max_examples=150, database=None, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
