@@ -694,6 +694,36 @@ def salvage(state: object, kb: Knowledge) -> dict[str, Any]:
     return new_state(kb, carried=keep)
 
 
+@dataclass(frozen=True)
+class Fit:
+    """How the person's own answers fit one cause (or category), for "is it shingles?": never a diagnosis."""
+
+    said: tuple[str, ...]  # findings heard that point to it, strongest first
+    missing: tuple[str, ...]  # its own usual signs (its strongest features) not heard
+    details: Mapping[str, str] = field(default_factory=dict)  # the one sign said of a compound finding
+
+
+def fit(state: Mapping[str, Any], kb: Knowledge, target: str) -> Fit:
+    """What the person said that fits ``target`` (a cause or category id), and -- for a cause -- the signs the
+    article gives it most strongly that they did not say. KeyError for an unknown id."""
+    iv = _replay(kb, state)
+    features: dict[str, int] = {}
+    if target in kb.causes:
+        features.update(kb.causes[target].features)
+        top = max(features.values(), default=0)
+        usual = [f for f, w in features.items() if w == top]
+    else:
+        cat = kb.category(target)
+        for source in (cat.features, *(c.features for c in cat.causes)):
+            for fid, weight in source.items():
+                features[fid] = max(weight, features.get(fid, 0))
+        usual = []
+    order = kb.finding_order
+    said = tuple(sorted((f for f in features if f in iv.findings), key=lambda f: (-features[f], order[f])))
+    missing = tuple(f for f in usual if f not in iv.findings)
+    return Fit(said, missing, {f: d for f, d in iv.details.items() if f in said})
+
+
 def findings(state: Mapping[str, Any], kb: Knowledge) -> tuple[str, ...]:
     return tuple(_replay(kb, state).findings)
 
