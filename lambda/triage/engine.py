@@ -580,6 +580,21 @@ def answer(state: Mapping[str, Any], kb: Knowledge, value: str | Sequence[str],
     return _with_event(state, ["a", q.id, value])
 
 
+def answer_ahead(state: Mapping[str, Any], kb: Knowledge, question_id: str, value: str | Sequence[str]) -> dict[str, Any]:
+    """Record the answer to a question not asked yet, said on the person's own ("my back's been numb for two days",
+    "it started after sleeping funny"): that question is then skipped. Only for questions that are not red flags
+    (a red flag said on one's own is volunteered as a finding and gets its "is it new?" check), not answered yet,
+    and while the interview is open; otherwise the state is returned unchanged. The value is checked as ``answer``
+    checks it (InvalidAnswer, NeedsDetail)."""
+    q = kb.questions_by_id.get(question_id)
+    if q is None:
+        raise InvalidAnswer(question_id, value)
+    iv = _replay(kb, state)
+    if q.is_red_flag or q.follows or q.id in iv.answered or iv.closed or _next_question(kb, iv) is None:
+        return dict(state)
+    return answer(state, kb, value, asking=q)
+
+
 def dont_know(state: Mapping[str, Any], kb: Knowledge, asking: Question | None = None) -> dict[str, Any]:
     q = asking if asking is not None else current_question(state, kb)
     if q is None:

@@ -177,3 +177,32 @@ def test_fit_for_a_category_lists_what_points_to_it_and_works_mid_interview(kb: 
     assert isinstance(engine.next_step(state, kb), Ask)  # the interview is still going
     with pytest.raises(KeyError):
         engine.fit(state, kb, "not_a_cause")
+
+
+# --- answers said ahead of their question (issue 9 item 6) ------------------------------------------------------------
+
+@pytest.mark.parametrize(("question", "value"), [("duration", "P2D"), ("spread_area", ["legs_feet"]),
+                                                 ("trigger", "sleep_position"), ("severe", "yes"),
+                                                 ("rash_or_burning", "painful_rash")])
+def test_an_answer_said_ahead_skips_its_question_of_every_type(kb: Knowledge, question: str, value: Any) -> None:
+    state = engine.answer_ahead(engine.new_state(kb), kb, question, value)
+    assert state["events"][-1][:2] == ["a", question]
+    asked = []
+    while (q := engine.current_question(state, kb)) is not None:
+        asked.append(q.id)
+        state = engine.answer(state, kb, {"improves_with_movement": "yes", "duration": "P2W"}.get(q.id, "no"),
+                              asking=q)
+    assert question not in asked
+    assert asked[0] == kb.questions[0].id  # the red flags are still asked first
+
+
+def test_an_answer_ahead_never_replaces_a_red_flag_or_an_answer_given(kb: Knowledge) -> None:
+    fresh = engine.new_state(kb)
+    assert engine.answer_ahead(fresh, kb, "bladder_bowel", "no") == fresh  # red flags are asked, never assumed
+    assert engine.answer_ahead(fresh, kb, "loss_bladder_bowel_new", "no") == fresh
+    once = engine.answer_ahead(fresh, kb, "duration", "P2D")
+    assert engine.answer_ahead(once, kb, "duration", "P1Y") == once
+    with pytest.raises(engine.InvalidAnswer):
+        engine.answer_ahead(fresh, kb, "duration", "not a duration")
+    with pytest.raises(engine.InvalidAnswer):
+        engine.answer_ahead(fresh, kb, "no_such_question", "yes")

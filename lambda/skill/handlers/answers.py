@@ -158,8 +158,17 @@ class ChoiceHandler(AbstractRequestHandler):
         options = [o for qq in kb.questions if qq.slot_type == slot_type for o in qq.options
                    if o.id in values and len(o.findings) == 1]
         volunteered = [f for o in options for f in o.findings if kb.findings[f].volunteer]
+        volunteered += [f for o in options if o.id in both for f in o.both]  # "both legs": the cited red flag
         if volunteered:
             return volunteer(handler_input, volunteered)
+        # Not a symptom ("after sleeping funny" while another question is open): the answer to its own question,
+        # said ahead, so that question is skipped later.
+        owner = next((qq for qq in kb.questions if qq.slot_type == slot_type), None)
+        places = [v for v in values if v not in none_ids]
+        if owner is not None and q is not None and turn.offer is None and places:
+            state = engine.answer_ahead(turn.state, kb, owner.id, places if owner.multiple else places[0])
+            if state != turn.state:
+                return respond(handler_input, state, Speech(t).say("noted"))
         return continue_after(handler_input, Speech(t).say("not_an_answer"), guide=True)
 
 
