@@ -580,7 +580,8 @@ def answer(state: Mapping[str, Any], kb: Knowledge, value: str | Sequence[str],
     return _with_event(state, ["a", q.id, value])
 
 
-def answer_ahead(state: Mapping[str, Any], kb: Knowledge, question_id: str, value: str | Sequence[str]) -> dict[str, Any]:
+def answer_ahead(state: Mapping[str, Any], kb: Knowledge, question_id: str,
+                 value: str | Sequence[str]) -> dict[str, Any]:
     """Record the answer to a question not asked yet, said on the person's own ("my back's been numb for two days",
     "it started after sleeping funny"): that question is then skipped. Only for questions that are not red flags
     (a red flag said on one's own is volunteered as a finding and gets its "is it new?" check), not answered yet,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
