@@ -25,6 +25,7 @@ import pytest
 from hosting.sqlite_persistence import SqlitePersistenceAdapter
 from skill.persistence import ResilientPersistence, adapter_from_env
 from tests.persistence.helpers import TABLE
+from triage import engine
 from triage.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,18 +133,21 @@ def _check_codes_only(record: dict[str, Any]) -> set[str]:
     questions = KB.questions_by_id
     if "interview" in record:
         state = record["interview"]
-        assert set(state) <= {"v", "kb", "events", "carried"} and state["v"] == 1 and state["kb"] == KB.version
+        assert set(state) <= {"v", "kb", "events", "carried"} and state["v"] == engine.STATE_VERSION
+        assert state["kb"] == KB.version
         for event in state["events"]:
             kind, qid = event[0], event[1]
             if kind == "a":
                 q = questions[qid]
-                value = event[2]
                 allowed = {"yes", "no"} | {o.id for o in q.options}
-                assert value in allowed or (q.type == "duration" and ISO_DURATION.match(value)), event
+                for value in event[2:]:  # several option ids for a choice marked `multiple`
+                    assert value in allowed or (q.type == "duration" and ISO_DURATION.match(value)), event
+                assert len(event) == 3 or q.multiple, event
             elif kind == "u":
                 assert qid in questions and len(event) == 2, event
-            else:
-                assert kind == "v" and qid in KB.findings and len(event) == 2, event
+            else:  # a volunteered finding, with the code of the one sign said ("fever") when it names one
+                assert kind == "v" and qid in KB.findings, event
+                assert len(event) == 2 or (len(event) == 3 and event[2] in KB.findings[qid].details), event
         assert all(f in KB.findings and KB.findings[f].red_flag for f in state.get("carried", [])), state
     if "rate" in record:
         assert record["rate"] in ("slower", "faster"), record
