@@ -5,9 +5,10 @@ State (lives in Alexa session attributes and the persistence store)::
     {"v": 2, "kb": "<knowledge version>", "events": [...], "carried": [<red-flag finding ids>]}
 
 Events, in order: ``["a", question_id, value, ...]`` an answer (several option ids for a choice question marked
-``multiple``: "my legs and my hands"), ``["u", question_id]`` "I don't know", ``["v", finding_id]`` or
-``["v", finding_id, detail_id]`` a finding the person volunteered (with the one sign of a compound finding they
-named: "I've had a fever"), ``["r"]`` the result was given (written by ``volunteer``
+``multiple``: "my legs and my hands"), ``["u", question_id]`` "I don't know", ``["v", finding_id]`` a finding the
+person volunteered, ``["d", finding_id, detail_id]`` straight after it: the one sign of a compound finding they
+named ("I've had a fever"; a separate event, so that an older release salvaging this state still keeps the
+finding), ``["r"]`` the result was given (written by ``volunteer``
 when a finding arrives after the result: from then on the result is updated at once and the questions are never
 reopened), ``["w", finding_id]`` a red flag explicitly withdrawn after a confirmation ("Just to be sure: you
 have not ...?" -- yes). Everything else is derived by replaying them.
@@ -217,11 +218,11 @@ def _replay(kb: Knowledge, state: Mapping[str, Any]) -> Interview:
         elif kind == "w":
             iv.findings.pop(event[1], None)
             iv.withdrawn.add(event[1])
+        elif kind == "d":
+            iv.details.setdefault(event[1], event[2])
         else:
             iv.findings[event[1]] = None
             iv.baseline.pop(event[1], None)
-            if len(event) == 3:
-                iv.details.setdefault(event[1], event[2])
     # a volunteered (or carried) finding answers the questions that could have produced it; so does a sign known
     # to be long-standing or withdrawn
     known = {**iv.findings, **iv.baseline, **dict.fromkeys(iv.withdrawn)}
@@ -498,7 +499,7 @@ def _valid_event(kb: Knowledge, event: object) -> bool:
         return True
     if event[0] == "w" and len(event) == 2:
         return event[1] in kb.findings and kb.findings[event[1]].red_flag
-    if event[0] == "v" and len(event) == 3:
+    if event[0] == "d" and len(event) == 3:
         return event[1] in kb.findings and event[2] in kb.findings[event[1]].details
     return event[0] == "v" and len(event) == 2 and event[1] in kb.findings
 
@@ -617,7 +618,8 @@ def volunteer(state: Mapping[str, Any], kb: Knowledge, finding_id: str, detail: 
         return dict(state)
     if not iv.closed and _next_question(kb, iv) is None:
         state = _with_event(state, [RESULT_GIVEN])
-    return _with_event(state, ["v", finding_id] if detail is None else ["v", finding_id, detail])
+    state = _with_event(state, ["v", finding_id])
+    return state if detail is None else _with_event(state, ["d", finding_id, detail])
 
 
 def _affirmed_red_flag(kb: Knowledge, event: list[str]) -> str | None:
@@ -639,7 +641,7 @@ def _affirms_red_flag(kb: Knowledge, event: list[str]) -> bool:
 def correctable(state: Mapping[str, Any], kb: Knowledge) -> str | None:
     """The red flag the last answer affirmed, if it is still present: "go back" then offers the explicit
     correction ("Just to be sure: <denial>?") instead of undoing it."""
-    events = [e for e in state["events"] if e != [RESULT_GIVEN]]
+    events = [e for e in state["events"] if e != [RESULT_GIVEN] and e[0] != "d"]  # a detail goes with its finding
     if not events:
         return None
     fid = _affirmed_red_flag(kb, events[-1])
@@ -657,9 +659,11 @@ def withdraw(state: Mapping[str, Any], kb: Knowledge, finding_id: str) -> dict[s
 
 def undo(state: Mapping[str, Any], kb: Knowledge) -> dict[str, Any]:
     """Take back the last answer ("go back"). A red flag, once affirmed, is never taken back. The result marker is
-    not an answer: it goes with the event taken back."""
+    not an answer: it goes with the event taken back; so does the detail of a volunteered finding."""
     events = list(state["events"])
-    while events and events[-1] == [RESULT_GIVEN]:
+    while events and (events[-1] == [RESULT_GIVEN] or events[-1][0] == "d"):
+        if events[-1][0] == "d" and len(events) > 1 and _affirms_red_flag(kb, events[-2]):
+            raise UndoBlocked("red flags are kept")
         events.pop()
     if not events:
         raise NothingToUndo("nothing to undo")
@@ -699,7 +703,7 @@ def salvage(state: object, kb: Knowledge) -> dict[str, Any]:
         for event in events if isinstance(events, list) else ():
             if not isinstance(event, list) or not all(isinstance(part, str) for part in event):
                 continue
-            if len(event) in (2, 3) and event[0] == "v":
+            if len(event) == 2 and event[0] == "v":
                 flags.append(event[1])
             elif len(event) >= 3 and event[0] == "a" and event[1] in kb.questions_by_id:
                 q = kb.questions_by_id[event[1]]

@@ -145,9 +145,10 @@ def _check_codes_only(record: dict[str, Any]) -> set[str]:
                 assert len(event) == 3 or q.multiple, event
             elif kind == "u":
                 assert qid in questions and len(event) == 2, event
-            else:  # a volunteered finding, with the code of the one sign said ("fever") when it names one
-                assert kind == "v" and qid in KB.findings, event
-                assert len(event) == 2 or (len(event) == 3 and event[2] in KB.findings[qid].details), event
+            elif kind == "d":  # the code of the one sign said of a compound finding ("fever")
+                assert len(event) == 3 and event[2] in KB.findings[qid].details, event
+            else:
+                assert kind == "v" and qid in KB.findings and len(event) == 2, event
         assert all(f in KB.findings and KB.findings[f].red_flag for f in state.get("carried", [])), state
     if "rate" in record:
         assert record["rate"] in ("slower", "faster"), record

@@ -102,8 +102,9 @@ def test_several_options_are_refused_where_the_question_is_not_marked_multiple(k
     ["a", "spread_area", "legs_feet", "back_only"],  # with the none option
     ["a", "rash_or_burning", "painful_rash", "burning_feeling"],  # not a multiple question
     ["a", "severe", "yes", "no"],
-    ["v", "weight_loss_fever_sweats", "headache"],  # not one of its details
-    ["v", "severe", "fever"],
+    ["d", "weight_loss_fever_sweats", "headache"],  # not one of its details
+    ["d", "severe", "fever"],
+    ["v", "weight_loss_fever_sweats", "fever"],  # the detail is its own event
 ])
 def test_malformed_multi_values_and_details_are_refused(kb: Knowledge, event: list[str]) -> None:
     state = {**engine.new_state(kb), "events": [event]}
@@ -122,7 +123,8 @@ def test_a_version_1_state_is_still_read_and_a_newer_unknown_version_is_salvaged
 
 def test_salvage_keeps_a_red_flag_from_a_multi_option_answer_and_a_volunteered_detail(kb: Knowledge) -> None:
     old = {"v": 2, "kb": "an older knowledge", "carried": [], "events": [
-        ["v", "weight_loss_fever_sweats", "fever"], ["a", "spread_area", "legs_feet", "feet_and_hands"]]}
+        ["v", "weight_loss_fever_sweats"], ["d", "weight_loss_fever_sweats", "fever"],
+        ["a", "spread_area", "legs_feet", "feet_and_hands"]]}
     salvaged = engine.salvage(old, kb)
     assert salvaged["carried"] == ["weight_loss_fever_sweats"]
     assert engine.check_state(salvaged, kb) == salvaged
@@ -132,7 +134,10 @@ def test_salvage_keeps_a_red_flag_from_a_multi_option_answer_and_a_volunteered_d
 
 def test_a_volunteered_detail_names_the_sign_said_and_a_yes_keeps_the_compound(kb: Knowledge) -> None:
     said = engine.volunteer(engine.new_state(kb), kb, "weight_loss_fever_sweats", "fever")
-    assert said["events"] == [["v", "weight_loss_fever_sweats", "fever"]]
+    assert said["events"] == [["v", "weight_loss_fever_sweats"], ["d", "weight_loss_fever_sweats", "fever"]]
+    with pytest.raises(engine.UndoBlocked):  # the detail goes with its red flag, which is kept
+        engine.undo(said, kb)
+    assert engine.correctable(said, kb) == "weight_loss_fever_sweats"
     said = walk_from(kb, said, {"weight_loss_fever_sweats_new": "yes"})
     res = engine.next_step(said, kb)
     assert isinstance(res, Result) and res.urgent_reasons == ("weight_loss_fever_sweats",)
@@ -206,3 +211,10 @@ def test_an_answer_ahead_never_replaces_a_red_flag_or_an_answer_given(kb: Knowle
         engine.answer_ahead(fresh, kb, "duration", "not a duration")
     with pytest.raises(engine.InvalidAnswer):
         engine.answer_ahead(fresh, kb, "no_such_question", "yes")
+
+
+def test_undo_of_a_volunteered_detail_takes_the_finding_with_it(kb: Knowledge) -> None:
+    start = engine.answer(engine.new_state(kb), kb, "no")
+    said = engine.volunteer(start, kb, "diabetes_or_b12", "diabetes")
+    assert said["events"][-2:] == [["v", "diabetes_or_b12"], ["d", "diabetes_or_b12", "diabetes"]]
+    assert engine.undo(said, kb) == start
