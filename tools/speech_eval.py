@@ -50,6 +50,7 @@ SESSION_INTENTS: Final = {
     "faster": ("SpeechRateIntent",), "back": ("AMAZON.PreviousIntent",), "start_over": ("AMAZON.StartOverIntent",),
     "continue": ("AMAZON.ResumeIntent",), "resume": ("AMAZON.ResumeIntent", "AMAZON.YesIntent"),
     "more": ("AMAZON.MoreIntent", "AMAZON.YesIntent", "HearAboutCauseIntent"),
+    "for_me": ("ForMyselfIntent",),
 }
 
 
@@ -279,10 +280,29 @@ class Harness:
                 return f"spread_area not answered (intent {intent}, events {new})"
             question = kb.questions_by_id["spread_area"]
             wanted = {f for o in question.options if o.id in areas for f in o.findings}
-            answered = next(e[2] for e in answers if e[1] == "spread_area")
-            if len(areas) == 1 and answered != areas[0]:
+            answered = next(e[2:] for e in answers if e[1] == "spread_area")
+            if len(areas) == 1 and answered != areas:
                 return f"recorded {answered}, meant {areas[0]}"
-            return None if wanted <= present else f"findings {sorted(present)} lack {sorted(wanted - present)}"
+            if not wanted <= present:
+                return f"findings {sorted(present)} lack {sorted(wanted - present)}"
+            if "finding" in means:  # "both legs": the cited red flag too, its instruction first in the same turn
+                if means["finding"] not in present:
+                    return f"{means['finding']} not recorded (events {new})"
+                if not speech.startswith(f"Call {EMERGENCY[item.locale]} now"):
+                    return f"emergency not acted on in the same turn: {speech!r}"
+            return None
+        if "choice" in means:  # an option of the open choice question, however it was said (answer or symptom)
+            if q is None or q.type != "choice":
+                return f"no choice question open at {moment}"
+            option = next(o for o in q.options if o.id == means["choice"])
+            if option.none:
+                return recorded(option.id)
+            others = {f for o in q.options for f in o.findings} - set(option.findings)
+            if not set(option.findings) <= present:
+                return f"findings {sorted(present)} lack {sorted(set(option.findings) - present)} (intent {intent})"
+            if others & present:
+                return f"also recorded {sorted(others & present)} (intent {intent})"
+            return None
         if "trigger" in means:
             return recorded(means["trigger"])
         if "finding" in means:
@@ -342,6 +362,8 @@ class Harness:
             if word == "back":
                 now = (after.get("interview") or {}).get("events")
                 return None if now == old[:-1] else f"the last answer was not taken back: {now}"
+            if word == "for_me" and after.get("person") == "other":
+                return "still speaking in the third person"
             if word == "more":
                 return None if after.get("pending") == "result" else f"the causes were not given: {speech!r}"
             return None if not answers else f"an answer was recorded: {new}"

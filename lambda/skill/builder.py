@@ -69,6 +69,7 @@ def build_skill(
         info.LastResultHandler(),
         settings.SpeechRateHandler(),
         settings.ForSomeoneElseHandler(),
+        settings.ForMyselfHandler(),
         settings.DeleteDataHandler(),
         settings.RememberMeHandler(),
         settings.StopRememberingHandler(),

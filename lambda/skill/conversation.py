@@ -65,10 +65,10 @@ def respond(handler_input: HandlerInput, state: dict[str, Any], intro: Speech | 
     return result(handler_input, step, intro)
 
 
-def reason(kb: Knowledge, finding_id: str, other: bool = False) -> str:
-    """A finding's "because ..." words, for the person ("they have ..." when asking for someone else)."""
-    finding = kb.findings[finding_id]
-    return (finding.reason_other or finding.reason) if other else finding.reason
+def reason(kb: Knowledge, finding_id: str, other: bool = False, res: Result | None = None) -> str:
+    """A finding's "because ..." words, for the person ("they have ..." when asking for someone else), naming the
+    one sign they said of a compound finding ("because you have had a fever")."""
+    return kb.findings[finding_id].because(other, res.details.get(finding_id) if res is not None else None)
 
 
 def question_speech(t: Strings, step: Ask, other: bool = False) -> tuple[Speech, Speech]:
@@ -112,7 +112,7 @@ def emergency(handler_input: HandlerInput, res: Result, repeat: bool = False) ->
     t, kb = turn.t, turn.kb
     speech = Speech(t).say("emergency_now")
     if res.urgent_reasons:
-        speech.say("emergency_why", reason=reason(kb, res.urgent_reasons[0], turn.other))
+        speech.say("emergency_why", reason=reason(kb, res.urgent_reasons[0], turn.other, res))
     speech.say("emergency_cant_call").say("emergency_offer")
     turn.offer = Offer.EMERGENCY
     _remember_result(handler_input, res)
@@ -125,7 +125,7 @@ def result_speech(t: Strings, kb: Knowledge, res: Result, other: bool = False) -
     headline, _ = kb.dispositions[res.disposition].for_person(other)
     speech = Speech(t)
     if res.urgent_reasons:
-        because = reason(kb, res.urgent_reasons[0], other)
+        because = reason(kb, res.urgent_reasons[0], other, res)
         speech.say("because_sentence", headline=headline.rstrip("."), reason=because)
     elif res.unknown_red_flags and res.level > kb.level(kb.policy.default):  # set by a sign not ruled out
         warning = kb.findings[res.unknown_red_flags[0]].warning or ""
@@ -157,7 +157,7 @@ def causes_speech(t: Strings, kb: Knowledge, res: Result, other: bool = False) -
     if not res.evidence:
         return speech.say("no_single_cause")
     first = res.categories[0]
-    because = reason(kb, first.reasons[0], other) if first.reasons else None
+    because = reason(kb, first.reasons[0], other, res) if first.reasons else None
     if first.causes:  # a specific cause, said as rare when the article calls it rare
         top = kb.causes[first.causes[0]]
         if because is None:

@@ -95,6 +95,7 @@ def _check_references(data: dict[str, Any]) -> None:
         if "cited" in f and not f.get("red_flag"):
             raise KnowledgeError(f"findings.yaml: findings[{i}].cited: only red flags may rest on other sources")
     red_flags = {f["id"] for f in data["findings"] if f.get("red_flag")}
+    volunteerable = {f["id"] for f in data["findings"] if f.get("volunteer")}
     followed = {q["follows"] for q in data["questions"] if "follows" in q}
 
     def condition(cond: Any, where: str) -> None:
@@ -116,6 +117,12 @@ def _check_references(data: dict[str, Any]) -> None:
         for j, opt in enumerate(q.get("options", [])):
             for ref in opt["findings"]:
                 finding(ref, f"{where}.options[{j}].findings")
+            for ref in opt.get("both", []):
+                finding(ref, f"{where}.options[{j}].both")
+                if ref not in volunteerable:
+                    raise KnowledgeError(f"{where}.options[{j}].both: '{ref}' must be a finding one may volunteer")
+        if q.get("multiple") and q["type"] != "choice":
+            raise KnowledgeError(f"{where}.multiple: only a choice question takes several options")
         if q["type"] == "choice" and sum(1 for o in q["options"] if o.get("none")) > 1:
             raise KnowledgeError(f"{where}.options: at most one option may be marked none")
         for j, rng in enumerate(q.get("ranges", [])):

@@ -2,13 +2,20 @@
 
 State (lives in Alexa session attributes and the persistence store)::
 
-    {"v": 1, "kb": "<knowledge version>", "events": [...], "carried": [<red-flag finding ids>]}
+    {"v": 2, "kb": "<knowledge version>", "events": [...], "carried": [<red-flag finding ids>]}
 
-Events, in order: ``["a", question_id, value]`` an answer, ``["u", question_id]`` "I don't know",
-``["v", finding_id]`` a finding the person volunteered, ``["r"]`` the result was given (written by ``volunteer``
+Events, in order: ``["a", question_id, value, ...]`` an answer (several option ids for a choice question marked
+``multiple``: "my legs and my hands"), ``["u", question_id]`` "I don't know", ``["v", finding_id]`` a finding the
+person volunteered, ``["d", finding_id, detail_id]`` straight after it: the one sign of a compound finding they
+named ("I've had a fever"; a separate event, so that an older release salvaging this state still keeps the
+finding), ``["r"]`` the result was given (written by ``volunteer``
 when a finding arrives after the result: from then on the result is updated at once and the questions are never
 reopened), ``["w", finding_id]`` a red flag explicitly withdrawn after a confirmation ("Just to be sure: you
 have not ...?" -- yes). Everything else is derived by replaying them.
+
+State versions: 2 added multi-option answers and volunteered details; a version-1 state is read as it is (every
+version-1 event is a valid version-2 event). A state the engine cannot read is reduced to its red flags
+(``salvage``).
 
 New or long-standing: a red flag heard is followed at once by its "is it new?" question (``Question.follows``).
 Until that is answered it counts as present; "no" makes it the person's *baseline* (not a red flag; later
@@ -19,14 +26,15 @@ is never dropped (monotone safety).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from triage.durations import parse_duration
 from triage.knowledge import Finding, Knowledge, Question, Variant
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 YES, NO = "yes", "no"
 RESULT_GIVEN = "r"
 
@@ -79,6 +87,7 @@ class Interview:
     baseline: dict[str, None] = field(default_factory=dict)  # red flags the person has had for a long time
     checked: set[str] = field(default_factory=set)  # red flags whose "is it new?" question is settled
     withdrawn: set[str] = field(default_factory=set)  # red flags taken back through the explicit confirmation
+    details: dict[str, str] = field(default_factory=dict)  # finding -> the one sign said (compound findings)
 
 
 @dataclass(frozen=True)
@@ -129,6 +138,7 @@ class Result:
     unknown_red_flags: tuple[str, ...]
     questions_asked: int
     baseline: tuple[str, ...] = ()  # long-standing signs, not red flags for this person
+    details: Mapping[str, str] = field(default_factory=dict)  # finding -> the one sign the person named
 
     def to_codes(self) -> dict[str, Any]:
         """Codes only, for storage and logs-free summaries."""
@@ -156,14 +166,15 @@ def _holds(cond: Any, present: Mapping[str, None], baseline: Mapping[str, None] 
     return any(_holds(c, present, baseline) for c in cond["any"])
 
 
-def _answer_findings(q: Question, value: str) -> tuple[str, ...]:
+def _answer_findings(q: Question, values: Sequence[str]) -> tuple[str, ...]:
+    """The findings an answer records: ``values`` is the event's value part (several options for a multiple
+    choice)."""
+    value = values[0]
     if q.type == "yes_no":
         return q.on_yes if value == YES else q.on_no
     if q.type == "choice":
-        for opt in q.options:
-            if opt.id == value:
-                return opt.findings
-        return ()
+        chosen = set(values)
+        return tuple(dict.fromkeys(f for opt in q.options if opt.id in chosen for f in opt.findings))
     seconds = parse_duration(value)
     for rng in q.ranges:
         if (rng.below is None or seconds < rng.below) and (rng.at_least is None or seconds >= rng.at_least):
@@ -188,7 +199,7 @@ def _replay(kb: Knowledge, state: Mapping[str, Any]) -> Interview:
                     iv.findings.pop(q.follows, None)
                     iv.baseline[q.follows] = None
                 continue
-            for fid in _answer_findings(q, event[2]):
+            for fid in _answer_findings(q, event[2:]):
                 iv.findings[fid] = None
         elif kind == "u":
             q = kb.questions_by_id[event[1]]
@@ -207,6 +218,8 @@ def _replay(kb: Knowledge, state: Mapping[str, Any]) -> Interview:
         elif kind == "w":
             iv.findings.pop(event[1], None)
             iv.withdrawn.add(event[1])
+        elif kind == "d":
+            iv.details.setdefault(event[1], event[2])
         else:
             iv.findings[event[1]] = None
             iv.baseline.pop(event[1], None)
@@ -446,6 +459,7 @@ def _result(kb: Knowledge, iv: Interview) -> Result:
         unknown_red_flags=unknown,
         questions_asked=iv.asked,
         baseline=tuple(iv.baseline),
+        details={f: d for f, d in iv.details.items() if f in present},
     )
 
 
@@ -460,7 +474,7 @@ def check_state(state: object, kb: Knowledge) -> dict[str, Any]:
     if not isinstance(state, dict):
         raise StateError("state is not an object")
     version = state.get("v")
-    if type(version) is not int or version != STATE_VERSION or state.get("kb") != kb.version:
+    if type(version) is not int or version not in READABLE_VERSIONS or state.get("kb") != kb.version:
         raise StateError("state is from another version")
     events, carried = state.get("events"), state.get("carried", [])
     if not isinstance(events, list) or not isinstance(carried, list):
@@ -477,15 +491,27 @@ def check_state(state: object, kb: Knowledge) -> dict[str, Any]:
 def _valid_event(kb: Knowledge, event: object) -> bool:
     if not isinstance(event, list) or not event or not all(isinstance(part, str) for part in event):
         return False
-    if event[0] == "a" and len(event) == 3 and event[1] in kb.questions_by_id:
-        return _valid_value(kb.questions_by_id[event[1]], event[2])
+    if event[0] == "a" and len(event) >= 3 and event[1] in kb.questions_by_id:
+        return _valid_values(kb.questions_by_id[event[1]], event[2:])
     if event[0] == "u" and len(event) == 2:
         return event[1] in kb.questions_by_id
     if event == [RESULT_GIVEN]:
         return True
     if event[0] == "w" and len(event) == 2:
         return event[1] in kb.findings and kb.findings[event[1]].red_flag
+    if event[0] == "d" and len(event) == 3:
+        return event[1] in kb.findings and event[2] in kb.findings[event[1]].details
     return event[0] == "v" and len(event) == 2 and event[1] in kb.findings
+
+
+def _valid_values(q: Question, values: Sequence[str]) -> bool:
+    """One valid value; or, for a choice marked ``multiple``, several different options, none of them the none
+    option, in the knowledge's order."""
+    if len(values) == 1:
+        return _valid_value(q, values[0])
+    order = [o.id for o in q.options if not o.none]
+    return (q.type == "choice" and q.multiple and all(v in order for v in values)
+            and list(values) == sorted(set(values), key=order.index))
 
 
 def _valid_value(q: Question, value: str) -> bool:
@@ -516,13 +542,29 @@ def _with_event(state: Mapping[str, Any], event: list[str]) -> dict[str, Any]:
     return {**state, "events": [*state["events"], event]}
 
 
-def answer(state: Mapping[str, Any], kb: Knowledge, value: str, asking: Question | None = None) -> dict[str, Any]:
-    """Answer the current question. yes_no: "yes"/"no"; choice: an option id, or "no" for its none option;
-    duration: an ISO-8601 duration, or "no" (no length to give: recorded as "I don't know"). "Yes" to a choice or a
-    duration raises NeedsDetail. ``asking``: the open question, when the caller has already computed it."""
+def answer(state: Mapping[str, Any], kb: Knowledge, value: str | Sequence[str],
+           asking: Question | None = None) -> dict[str, Any]:
+    """Answer the current question. yes_no: "yes"/"no"; choice: an option id, or "no" for its none option, or --
+    for a choice marked ``multiple`` -- a list of option ids (a none option among places is dropped); duration: an
+    ISO-8601 duration, or "no" (no length to give: recorded as "I don't know"). "Yes" to a choice or a duration
+    raises NeedsDetail. ``asking``: the open question, when the caller has already computed it."""
     q = asking if asking is not None else current_question(state, kb)
     if q is None:
         raise InterviewOver("no question is open")
+    if not isinstance(value, str):
+        values = list(dict.fromkeys(value)) if isinstance(value, (list, tuple)) else []
+        if q.type != "choice" or not values or not all(isinstance(v, str) for v in values):
+            raise InvalidAnswer(q.id, value)
+        order = [o.id for o in q.options]
+        if not all(v in order for v in values):
+            raise InvalidAnswer(q.id, value)
+        places = [v for v in values if not next(o for o in q.options if o.id == v).none]
+        if len(places) > 1 and not q.multiple:
+            raise InvalidAnswer(q.id, value)
+        value = sorted(places, key=order.index) if places else values[:1]
+        if len(value) > 1:
+            return _with_event(state, ["a", q.id, *value])
+        value = value[0]
     if q.type != "yes_no" and value == YES:
         raise NeedsDetail(q)
     if q.type == "duration" and value == NO:
@@ -539,6 +581,22 @@ def answer(state: Mapping[str, Any], kb: Knowledge, value: str, asking: Question
     return _with_event(state, ["a", q.id, value])
 
 
+def answer_ahead(state: Mapping[str, Any], kb: Knowledge, question_id: str,
+                 value: str | Sequence[str]) -> dict[str, Any]:
+    """Record the answer to a question not asked yet, said on the person's own ("my back's been numb for two days",
+    "it started after sleeping funny"): that question is then skipped. Only for questions that are not red flags
+    (a red flag said on one's own is volunteered as a finding and gets its "is it new?" check), not answered yet,
+    and while the interview is open; otherwise the state is returned unchanged. The value is checked as ``answer``
+    checks it (InvalidAnswer, NeedsDetail)."""
+    q = kb.questions_by_id.get(question_id)
+    if q is None:
+        raise InvalidAnswer(question_id, value)
+    iv = _replay(kb, state)
+    if q.is_red_flag or q.follows or q.id in iv.answered or iv.closed or _next_question(kb, iv) is None:
+        return dict(state)
+    return answer(state, kb, value, asking=q)
+
+
 def dont_know(state: Mapping[str, Any], kb: Knowledge, asking: Question | None = None) -> dict[str, Any]:
     q = asking if asking is not None else current_question(state, kb)
     if q is None:
@@ -546,20 +604,22 @@ def dont_know(state: Mapping[str, Any], kb: Knowledge, asking: Question | None =
     return _with_event(state, ["u", q.id])
 
 
-def volunteer(state: Mapping[str, Any], kb: Knowledge, finding_id: str) -> dict[str, Any]:
-    """Record a finding the person offered on their own, at any time.
+def volunteer(state: Mapping[str, Any], kb: Knowledge, finding_id: str, detail: str | None = None) -> dict[str, Any]:
+    """Record a finding the person offered on their own, at any time. ``detail``: the one sign of a compound finding
+    they named ("fever" of weight loss, fever or night sweats), so that the reason names what was said.
 
     After the result, the finding updates the result at once (more urgent advice first if it rose) and the
     interview stays closed: no question is reopened (a ``["r"]`` marker is recorded once, before the finding)."""
     finding = kb.findings.get(finding_id)
-    if finding is None or not finding.volunteer:
+    if finding is None or not finding.volunteer or (detail is not None and detail not in finding.details):
         raise InvalidAnswer("volunteer", finding_id)
     iv = _replay(kb, state)
     if finding_id in iv.findings or finding_id in iv.baseline:  # heard already, or known to be long-standing
         return dict(state)
     if not iv.closed and _next_question(kb, iv) is None:
         state = _with_event(state, [RESULT_GIVEN])
-    return _with_event(state, ["v", finding_id])
+    state = _with_event(state, ["v", finding_id])
+    return state if detail is None else _with_event(state, ["d", finding_id, detail])
 
 
 def _affirmed_red_flag(kb: Knowledge, event: list[str]) -> str | None:
@@ -570,7 +630,7 @@ def _affirmed_red_flag(kb: Knowledge, event: list[str]) -> str | None:
         q = kb.questions_by_id[event[1]]
         if q.follows:
             return q.follows if event[2] == YES else None
-        return next((f for f in _answer_findings(q, event[2]) if kb.findings[f].red_flag), None)
+        return next((f for f in _answer_findings(q, event[2:]) if kb.findings[f].red_flag), None)
     return None
 
 
@@ -581,7 +641,7 @@ def _affirms_red_flag(kb: Knowledge, event: list[str]) -> bool:
 def correctable(state: Mapping[str, Any], kb: Knowledge) -> str | None:
     """The red flag the last answer affirmed, if it is still present: "go back" then offers the explicit
     correction ("Just to be sure: <denial>?") instead of undoing it."""
-    events = [e for e in state["events"] if e != [RESULT_GIVEN]]
+    events = [e for e in state["events"] if e != [RESULT_GIVEN] and e[0] != "d"]  # a detail goes with its finding
     if not events:
         return None
     fid = _affirmed_red_flag(kb, events[-1])
@@ -599,9 +659,11 @@ def withdraw(state: Mapping[str, Any], kb: Knowledge, finding_id: str) -> dict[s
 
 def undo(state: Mapping[str, Any], kb: Knowledge) -> dict[str, Any]:
     """Take back the last answer ("go back"). A red flag, once affirmed, is never taken back. The result marker is
-    not an answer: it goes with the event taken back."""
+    not an answer: it goes with the event taken back; so does the detail of a volunteered finding."""
     events = list(state["events"])
-    while events and events[-1] == [RESULT_GIVEN]:
+    while events and (events[-1] == [RESULT_GIVEN] or events[-1][0] == "d"):
+        if events[-1][0] == "d" and len(events) > 1 and _affirms_red_flag(kb, events[-2]):
+            raise UndoBlocked("red flags are kept")
         events.pop()
     if not events:
         raise NothingToUndo("nothing to undo")
@@ -643,12 +705,43 @@ def salvage(state: object, kb: Knowledge) -> dict[str, Any]:
                 continue
             if len(event) == 2 and event[0] == "v":
                 flags.append(event[1])
-            elif len(event) == 3 and event[0] == "a" and event[1] in kb.questions_by_id:
+            elif len(event) >= 3 and event[0] == "a" and event[1] in kb.questions_by_id:
                 q = kb.questions_by_id[event[1]]
-                if _valid_value(q, event[2]):
-                    flags += _answer_findings(q, event[2])
+                values = [v for v in event[2:] if _valid_value(q, v)]  # what still means the same, one by one
+                if values:
+                    flags += _answer_findings(q, values)
     keep = [f for f in dict.fromkeys(flags) if f in kb.findings and kb.findings[f].red_flag]
     return new_state(kb, carried=keep)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How the person's own answers fit one cause (or category), for "is it shingles?": never a diagnosis."""
+
+    said: tuple[str, ...]  # findings heard that point to it, strongest first
+    missing: tuple[str, ...]  # its own usual signs (its strongest features) not heard
+    details: Mapping[str, str] = field(default_factory=dict)  # the one sign said of a compound finding
+
+
+def fit(state: Mapping[str, Any], kb: Knowledge, target: str) -> Fit:
+    """What the person said that fits ``target`` (a cause or category id), and -- for a cause -- the signs the
+    article gives it most strongly that they did not say. KeyError for an unknown id."""
+    iv = _replay(kb, state)
+    features: dict[str, int] = {}
+    if target in kb.causes:
+        features.update(kb.causes[target].features)
+        top = max(features.values(), default=0)
+        usual = [f for f, w in features.items() if w == top]
+    else:
+        cat = kb.category(target)
+        for source in (cat.features, *(c.features for c in cat.causes)):
+            for fid, weight in source.items():
+                features[fid] = max(weight, features.get(fid, 0))
+        usual = []
+    order = kb.finding_order
+    said = tuple(sorted((f for f in features if f in iv.findings), key=lambda f: (-features[f], order[f])))
+    missing = tuple(f for f in usual if f not in iv.findings)
+    return Fit(said, missing, {f: d for f, d in iv.details.items() if f in said})
 
 
 def findings(state: Mapping[str, Any], kb: Knowledge) -> tuple[str, ...]:

@@ -55,6 +55,18 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Detail:
+    """One sign of a compound finding, as the person said it ("I've had a fever" of weight loss, fever or night
+    sweats): the reason then names that sign only. ``words``: how the skill recognises it in what was said."""
+
+    id: str
+    reason: str
+    named: str
+    words: tuple[str, ...]
+    reason_other: str | None = None
+
+
+@dataclass(frozen=True)
 class Finding:
     id: str
     reason: str
@@ -67,6 +79,19 @@ class Finding:
     reason_other: str | None = None  # the reason when asking for someone else ("they have ...")
     denial_other: str | None = None
     cited: tuple[Citation, ...] = ()  # pages beyond the article (then `source` is "")
+    named: str = ""  # a short noun phrase ("a burning feeling"), for "is it shingles?" answers
+    details: Mapping[str, Detail] = field(default_factory=dict)  # the signs of a compound finding, by id
+
+    def because(self, other: bool = False, detail: str | None = None) -> str:
+        """The "because ..." words: the one sign said (``detail``) when known, in the person's wording."""
+        d = self.details.get(detail or "")
+        if d is not None:
+            return (d.reason_other or d.reason) if other else d.reason
+        return (self.reason_other or self.reason) if other else self.reason
+
+    def name(self, detail: str | None = None) -> str:
+        d = self.details.get(detail or "")
+        return d.named if d is not None else (self.named or self.warning or self.reason)
 
 
 @dataclass(frozen=True)
@@ -74,6 +99,7 @@ class Option:
     id: str
     findings: tuple[str, ...]
     none: bool = False
+    both: tuple[str, ...] = ()  # also recorded, as volunteered, when said with "both" ("both legs")
 
 
 @dataclass(frozen=True)
@@ -114,6 +140,7 @@ class Question:
     text_other: str | None = None  # wording when asking for someone else ("it's for my dad")
     plain_other: str | None = None
     reprompt_other: str | None = None
+    multiple: bool = False  # choice only: several options may be named in one answer
 
     @property
     def is_red_flag(self) -> bool:
@@ -304,6 +331,14 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
                          says=_get(c, "says", f"{where}.cited[{j}]"))
                 for j, c in enumerate(f.get("cited", ()))
             ),
+            named=str(f.get("named") or ""),
+            details={
+                did: Detail(id=did, reason=_get(d, "reason", f"{where}.details.{did}"),
+                            named=_get(d, "named", f"{where}.details.{did}"),
+                            words=tuple(str(w).lower() for w in _get(d, "words", f"{where}.details.{did}")),
+                            reason_other=d.get("reason_other"))
+                for did, d in (f.get("details") or {}).items()
+            },
         )
         if not f.get("source") and not findings[fid].cited:
             raise KnowledgeError(f"{where}: needs a 'source' quote or a 'cited' page")
@@ -343,6 +378,7 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
                         id=_get(o, "id", f"{where}.options[{j}]"),
                         findings=tuple(o.get("findings", ())),
                         none=bool(o.get("none", False)),
+                        both=tuple(o.get("both", ())),
                     )
                     for j, o in enumerate(q.get("options", ()))
                 ),
@@ -351,6 +387,7 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
                 text_other=q.get("text_other"),
                 plain_other=q.get("plain_other"),
                 reprompt_other=q.get("reprompt_other"),
+                multiple=bool(q.get("multiple", False)),
                 variants=tuple(
                     Variant(when=_get(v, "if", f"{where}.variants[{j}]"),
                             text=_get(v, "text", f"{where}.variants[{j}]"),

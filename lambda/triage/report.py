@@ -34,8 +34,7 @@ def explain(result: Result, kb: Knowledge, other: bool = False) -> Report:
     headline, action = disposition.for_person(other)
 
     def because(fid: str) -> str:
-        finding = kb.findings[fid]
-        return (finding.reason_other or finding.reason) if other else finding.reason
+        return kb.findings[fid].because(other, result.details.get(fid))
 
     categories = tuple(
         CategoryReport(

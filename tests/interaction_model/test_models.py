@@ -49,7 +49,7 @@ def test_slot_ids_match_the_knowledge_both_ways(locale):
     assert slot_ids(locale, "Symptom") == volunteerable
     assert slot_ids(locale, "Cause") == set(KB.causes) | {c.id for c in KB.categories}
     choices = {q.slot_type: {o.id for o in q.options} for q in KB.questions if q.type == "choice"}
-    assert set(choices) == {"BodyArea", "TriggerType"}
+    assert set(choices) == {"BodyArea", "TriggerType", "SkinSign"}
     for type_name, ids in choices.items():
         assert slot_ids(locale, type_name) == ids
     assert slot_ids(locale, "SpeechRate") == {"slower", "faster", "normal"}

@@ -28,6 +28,7 @@ from skill.persistence import ResilientPersistence, adapter_from_env
 from tests import conversations
 from tests.conversations import Conversation, Turn
 from tests.persistence.helpers import TABLE
+from triage import engine
 from triage.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,10 +73,9 @@ def _secrets(turns: list[Turn]) -> set[str]:
             for authority in (slot.get("resolutions") or {}).get("resolutionsPerAuthority") or []:
                 found |= {v["value"]["id"] for v in authority.get("values") or []}
         state = (reply.get("sessionAttributes") or {}).get("interview") or {}
-        for e in state.get("events") or []:  # the answer (not the question id): a value, or a volunteered finding
-            answer = e[2] if e[0] == "a" else e[1] if e[0] == "v" else "no"
-            if answer not in ("yes", "no"):
-                found.add(answer)
+        for e in state.get("events") or []:  # the answers (not the question id): values, volunteered findings
+            answers = e[2:] if e[0] == "a" else e[1:] if e[0] in ("v", "d") else []
+            found |= {str(a) for a in answers if a not in ("yes", "no")}
         found |= set(state.get("carried") or [])
     found |= {t.words for t in turns if t.words and len(t.words) > 3 and t.words not in ("stop", "yeah", "nope")}
     return {s for s in found if len(s) >= 3}
@@ -126,16 +126,20 @@ def _check_codes_only(record: dict[str, Any]) -> set[str]:
     questions = KB.questions_by_id
     if "interview" in record:
         state = record["interview"]
-        assert set(state) <= {"v", "kb", "events", "carried"} and state["v"] == 1 and state["kb"] == KB.version
+        assert set(state) <= {"v", "kb", "events", "carried"} and state["v"] == engine.STATE_VERSION
+        assert state["kb"] == KB.version
         for event in state["events"]:
             kind, qid = event[0], event[1]
             if kind == "a":
                 q = questions[qid]
-                value = event[2]
                 allowed = {"yes", "no"} | {o.id for o in q.options}
-                assert value in allowed or (q.type == "duration" and ISO_DURATION.match(value)), event
+                for value in event[2:]:  # several option ids for a choice marked `multiple`
+                    assert value in allowed or (q.type == "duration" and ISO_DURATION.match(value)), event
+                assert len(event) == 3 or q.multiple, event
             elif kind == "u":
                 assert qid in questions and len(event) == 2, event
+            elif kind == "d":  # the code of the one sign said of a compound finding ("fever")
+                assert len(event) == 3 and event[2] in KB.findings[qid].details, event
             else:
                 assert kind == "v" and qid in KB.findings and len(event) == 2, event
         assert all(f in KB.findings and KB.findings[f].red_flag for f in state.get("carried", [])), state

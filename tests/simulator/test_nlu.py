@@ -135,7 +135,7 @@ ISSUE_EXAMPLES = [
     ("I wet myself", "VolunteerSymptomIntent", "symptom", "loss_bladder_bowel"),
     ("my legs feel weak", "VolunteerSymptomIntent", "symptom", "weakness_walking_balance"),
     ("I fell off a ladder", "VolunteerSymptomIntent", "symptom", "significant_trauma"),
-    ("I have a rash on my back", "VolunteerSymptomIntent", "symptom", "rash_or_burning"),
+    ("I have a rash on my back", "VolunteerSymptomIntent", "symptom", "painful_rash"),
     ("go back", "AMAZON.PreviousIntent", None, None),
     ("start over", "AMAZON.StartOverIntent", None, None),
     ("I don't know", "DontKnowIntent", None, None),

@@ -47,7 +47,7 @@ CAUSES = [
      ["feet_and_hands", "diabetes_or_b12"]),
     ("multiple_sclerosis", "underlying_condition", ["multiple sclerosis"], ["immune system"],
      ["comes_and_goes_elsewhere"]),
-    ("shingles", "underlying_condition", ["shingles"], ["rash", "chickenpox"], ["rash_or_burning"]),
+    ("shingles", "underlying_condition", ["shingles"], ["rash", "chickenpox"], ["painful_rash", "burning_feeling"]),
     ("spinal_tumor", "underlying_condition", ["spinal tumor"], ["night", "worse over time"],
      ["pain_worse_over_time_night"]),
 ]

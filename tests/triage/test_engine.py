@@ -285,7 +285,7 @@ def test_restart_without_red_flags_starts_clean(kb: Knowledge) -> None:
 
 def test_state_is_plain_json(kb: Knowledge) -> None:
     state = answer_all(kb, ["no", "u", "no", "no", "no", "no", "no", "no", "no", "yes", "P1DT2H", "no"])
-    state = engine.volunteer(state, kb, "rash_or_burning")
+    state = engine.volunteer(state, kb, "painful_rash")
     text = json.dumps(state)
     back = json.loads(text)
     assert back == state
@@ -522,7 +522,7 @@ def _self_care_done(kb: Knowledge) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("finding", ["radiates_legs_feet", "severe", "weakness_walking_balance",
-                                     "loss_bladder_bowel", "rash_or_burning"])
+                                     "loss_bladder_bowel", "painful_rash"])
 def test_a_finding_after_the_result_updates_it_without_reopening_questions(kb: Knowledge, finding: str) -> None:
     """Decision (issue 9): after the result, a volunteered finding updates the result at once -- more urgent first
     if it rose -- and the interview stays closed."""

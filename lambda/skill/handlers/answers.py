@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -19,7 +20,7 @@ from skill.speech import Speech
 from skill.turn import Turn
 from triage import engine
 from triage.engine import NO, YES
-from triage.knowledge import Question
+from triage.knowledge import Finding, Question
 
 Handle = Callable[[Any, HandlerInput], Response]
 NEGATIVE_STARTS = (["none"], ["neither"], ["nowhere"], ["nothing"], ["no"], ["not"])
@@ -117,12 +118,14 @@ class DurationHandler(AbstractRequestHandler):
 
 
 class ChoiceHandler(AbstractRequestHandler):
-    """BodyAreaIntent and TriggerIntent, read against the open question: a choice for it (one or two body areas),
+    """BodyAreaIntent, TriggerIntent and SkinSignIntent, read against the open question: a choice for it (one or two
+    body areas; a rash, burning, both),
     "none of those" / "nowhere else" as a no to a yes/no question, or a symptom said in passing."""
 
     SLOTS: ClassVar[dict[str, tuple[tuple[str, ...], str]]] = {
         "BodyAreaIntent": (("area", "area2"), "BodyArea"),
         "TriggerIntent": (("trigger",), "TriggerType"),
+        "SkinSignIntent": (("sign", "sign2"), "SkinSign"),
     }
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -134,33 +137,51 @@ class ChoiceHandler(AbstractRequestHandler):
         t, kb = turn.t, turn.kb
         intent = str(get_intent_name(handler_input))
         slot_names, slot_type = self.SLOTS[intent]
-        values = list(dict.fromkeys(v for v in (resolved_id(handler_input, n) for n in slot_names) if v))
-        words = " ".join(w for w in (raw_value(handler_input, n) for n in slot_names) if w).lower()
+        said = [(resolved_id(handler_input, n), (raw_value(handler_input, n) or "").lower()) for n in slot_names]
+        values = list(dict.fromkeys(v for v, _ in said if v))
+        words = " ".join(w for _, w in said if w)
+        both = {v for v, w in said if v and BOTH.search(w)}  # "both legs", said inside the slot
         q = turn.question
         none_ids = {o.id for qq in kb.questions for o in qq.options if o.none}
         if q is not None and turn.offer is None:
             if q.slot_type == slot_type:
                 if not values:
                     return continue_after(handler_input, Speech(t).say("choice_no_match"), guide=True)
-                return choose(handler_input, q, values, words)
+                return choose(handler_input, q, values, words, both)
             if values and all(v in none_ids for v in values) and words.split()[:1] in NEGATIVE_STARTS:
                 # "none of those", "nowhere else", "neither": a no to whatever is open (a yes/no question, or the
                 # other choice question's none option). Other words for a none option ("something else", "it just
                 # started", "only my back") answer nothing else and are asked again.
                 return answer(handler_input, NO)
-        # Not the open question: if the choice names a symptom, take it as volunteered.
-        options = [o for qq in kb.questions if qq.slot_type == slot_type for o in qq.options if o.id in values]
+        # Not the open question: if the choice names a symptom, take it as volunteered ("a rash" while another
+        # question is open). An option that stands for several signs ("both") names nothing on its own.
+        options = [o for qq in kb.questions if qq.slot_type == slot_type for o in qq.options
+                   if o.id in values and len(o.findings) == 1]
         volunteered = [f for o in options for f in o.findings if kb.findings[f].volunteer]
+        volunteered += [f for o in options if o.id in both for f in o.both]  # "both legs": the cited red flag
         if volunteered:
             return volunteer(handler_input, volunteered)
+        # Not a symptom ("after sleeping funny" while another question is open): the answer to its own question,
+        # said ahead, so that question is skipped later.
+        owner = next((qq for qq in kb.questions if qq.slot_type == slot_type), None)
+        places = [v for v in values if v not in none_ids]
+        if owner is not None and q is not None and turn.offer is None and places:
+            state = engine.answer_ahead(turn.state, kb, owner.id, places if owner.multiple else places[0])
+            if state != turn.state:
+                return respond(handler_input, state, Speech(t).say("noted"))
         return continue_after(handler_input, Speech(t).say("not_an_answer"), guide=True)
 
 
-def choose(handler_input: HandlerInput, q: Question, values: list[str], words: str = "") -> Response:
-    """One or more options said for a choice question ("my bum and down my leg"). The engine takes one option: the
-    one listed first in the knowledge (the most informative, e.g. legs before buttocks: it opens the standing and
-    walking question) is the answer, and the other options' findings are recorded as volunteered, so nothing said
-    is lost. "Nowhere else" said together with a place counts as the place."""
+BOTH = re.compile(r"\bboth\b")
+
+
+def choose(handler_input: HandlerInput, q: Question, values: list[str], words: str = "",
+           both: set[str] | frozenset[str] = frozenset()) -> Response:
+    """One or more options said for a choice question ("my bum and down my leg"). For a question marked
+    ``multiple`` every place said is the answer; otherwise the option listed first in the knowledge is, and the
+    other options' findings are recorded as volunteered, so nothing said is lost. "Nowhere else" said together with
+    a place counts as the place. An option's ``both`` findings ("both legs": the cited red flag) are recorded as
+    volunteered when "both" was said with it; its "is that new?" check then comes next, in this same turn."""
     turn = Turn.of(handler_input)
     order = [o.id for o in q.options]
     known = sorted((v for v in values if v in order), key=order.index)
@@ -170,22 +191,31 @@ def choose(handler_input: HandlerInput, q: Question, values: list[str], words: s
     if not places:
         return continue_after(handler_input, Speech(turn.t).say("choice_no_match"), guide=True)
     try:
-        state = engine.answer(turn.state, turn.kb, places[0], asking=q)
+        state = engine.answer(turn.state, turn.kb, places if q.multiple else places[0], asking=q)
     except engine.TriageError:
         return continue_after(handler_input, Speech(turn.t).say("not_an_answer"), guide=True)
-    for option in q.options:
-        if option.id in places[1:]:
-            for fid in option.findings:
-                if turn.kb.findings[fid].volunteer:
-                    state = engine.volunteer(state, turn.kb, fid)
+    options = [o for o in q.options if o.id in places]
+    extra = [f for o in options[1:] for f in o.findings] if not q.multiple else []
+    extra += [f for o in options if o.id in both for f in o.both]
+    for fid in dict.fromkeys(extra):
+        if turn.kb.findings[fid].volunteer:
+            state = engine.volunteer(state, turn.kb, fid)
     return respond(handler_input, state, ack(turn.t, len(state["events"])))
 
 
-def volunteer(handler_input: HandlerInput, finding_ids: list[str]) -> Response:
+def said_detail(finding: Finding, words: str) -> str | None:
+    """The one sign of a compound finding the words name ("a fever" of weight loss, fever or night sweats), or None
+    when they name none or several (the compound wording is kept)."""
+    words = words.lower()
+    named = [d.id for d in finding.details.values() if any(w in words for w in d.words)]
+    return named[0] if len(named) == 1 else None
+
+
+def volunteer(handler_input: HandlerInput, finding_ids: list[str], words: str = "") -> Response:
     turn = Turn.of(handler_input)
     state = new_state = turn.state
     for fid in finding_ids:
-        new_state = engine.volunteer(new_state, turn.kb, fid)
+        new_state = engine.volunteer(new_state, turn.kb, fid, said_detail(turn.kb.findings[fid], words))
     if new_state == state:
         return continue_after(handler_input, Speech(turn.t).say("noted_already"))
     turn.offer = None
@@ -203,4 +233,4 @@ class VolunteerSymptomHandler(AbstractRequestHandler):
         finding = turn.kb.findings.get(finding_id or "")
         if finding is None or not finding.volunteer:
             return continue_after(handler_input, Speech(t).say("symptom_no_match"), guide=True)
-        return volunteer(handler_input, [finding.id])
+        return volunteer(handler_input, [finding.id], raw_value(handler_input, "symptom") or "")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
@@ -21,9 +24,11 @@ class LaunchHandler(AbstractRequestHandler):
         return launch(handler_input)
 
 
-def launch(handler_input: HandlerInput) -> Response:
+def launch(handler_input: HandlerInput, ahead: Sequence[tuple[str | None, Any]] = ()) -> Response:
     """The opening turn. A stored unfinished interview is offered only when this session has none of its own; "open"
-    again inside a session starts afresh but, like start over, keeps every red flag heard."""
+    again inside a session starts afresh but, like start over, keeps every red flag heard. ``ahead``: answers said
+    in the opening sentence ("my back's been numb for two days and it goes down my leg"), recorded so that their
+    questions are skipped (engine.answer_ahead)."""
     turn = Turn.of(handler_input)
     t = turn.t
     turn.welcomed = True
@@ -39,4 +44,18 @@ def launch(handler_input: HandlerInput) -> Response:
     state = engine.restart(turn.state, turn.kb) if turn.started else engine.new_state(turn.kb)
     if isinstance(stale, list):
         state = engine.with_red_flags(state, turn.kb, stale)  # red flags from the older stored interview
-    return respond(handler_input, state, intro)
+    return respond(handler_input, record_ahead(turn, state, ahead), intro)
+
+
+def record_ahead(turn: Turn, state: dict[str, Any], ahead: Sequence[tuple[str | None, Any]]) -> dict[str, Any]:
+    """Answers said before their question (question id, answer), and findings said with them (None, finding id);
+    an answer that does not fit is dropped (its question is asked as usual)."""
+    for question_id, value in ahead:
+        try:
+            if question_id is None:
+                state = engine.volunteer(state, turn.kb, value)
+            else:
+                state = engine.answer_ahead(state, turn.kb, question_id, value)
+        except engine.TriageError:
+            continue
+    return state

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
@@ -13,6 +14,7 @@ from skill import state as st
 from skill.conversation import ask, finish, goodbye, question_speech, respond
 from skill.handlers import answers, launch
 from skill.offers import OFFERS, continue_after, holding, offer_correction, starting_over
+from skill.slots import raw_value, resolved_id
 from skill.speech import Speech
 from skill.turn import Offer, Turn
 from triage import engine
@@ -194,6 +196,28 @@ class ReportNumbnessHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         session = handler_input.request_envelope.session
         turn = Turn.of(handler_input)
+        ahead = said_ahead(handler_input)
         if session is None or session.new or not turn.started:
-            return launch.launch(handler_input)
+            return launch.launch(handler_input, ahead)
+        if ahead and turn.offer is None:
+            state = launch.record_ahead(turn, turn.state, ahead)
+            if state != turn.state:
+                return respond(handler_input, state, Speech(turn.t).say("noted"))
         return continue_after(handler_input, Speech(turn.t).say("report_noted"), info=True)
+
+
+def said_ahead(handler_input: HandlerInput) -> list[tuple[str | None, Any]]:
+    """How long and where, said with "my back's been numb": (question id, answer) for engine.answer_ahead, and
+    (None, finding) for a finding said with them ("both legs": the cited red flag, as when volunteered)."""
+    kb = Turn.of(handler_input).kb
+    ahead: list[tuple[str | None, Any]] = []
+    duration = raw_value(handler_input, "duration")
+    if duration:
+        ahead.append(("duration", duration))
+    said = [(resolved_id(handler_input, n), (raw_value(handler_input, n) or "").lower()) for n in ("area", "area2")]
+    areas = list(dict.fromkeys(v for v, _ in said if v))
+    if areas:
+        ahead.append(("spread_area", areas))
+        options = {o.id: o for q in kb.questions if q.slot_type == "BodyArea" for o in q.options}
+        ahead += [(None, f) for v, w in said if v in options and answers.BOTH.search(w) for f in options[v].both]
+    return ahead

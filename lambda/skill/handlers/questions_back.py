@@ -9,6 +9,7 @@ from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill.conversation import ask, red_flag_action
+from skill.locale import Strings
 from skill.offers import after_information, continue_after, holding
 from skill.persistence import ttl_days_from_env
 from skill.slots import resolved_id
@@ -65,8 +66,9 @@ class HowManyMoreHandler(AbstractRequestHandler):
 
 
 class IsItCauseHandler(AbstractRequestHandler):
-    """"Is it shingles?", "could it be a slipped disc?": no diagnosis; after the result, whether that kind of cause
-    is among the likely ones from the answers."""
+    """"Is it shingles?", "could it be a slipped disc?": no diagnosis. Answered from the person's own answers, in one
+    breath: what they said that fits, and what the cause usually comes with that they have not said (engine.fit);
+    before any answer, "after my questions"."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_intent_name("IsItCauseIntent")(handler_input))
@@ -74,15 +76,32 @@ class IsItCauseHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
         t, kb = turn.t, turn.kb
-        cause_id = resolved_id(handler_input, "cause") or ""
-        step = turn.step
-        category = kb.causes[cause_id].category if cause_id in kb.causes else cause_id
-        names = {c.id: c.name for c in kb.categories}
-        if isinstance(step, Result) and category in names:
-            likely = {c.id for c in step.categories if c.score > 0}
-            key = "is_it_likely" if category in likely else "is_it_unlikely"
-            return after_information(handler_input, Speech(t).say(key, category=names[category]))
-        return after_information(handler_input, Speech(t).say("is_it_later"))
+        target = resolved_id(handler_input, "cause") or ""
+        known = target in kb.causes or any(c.id == target for c in kb.categories)
+        if not known or not turn.started or not (turn.state["events"] or turn.state.get("carried")):
+            return after_information(handler_input, Speech(t).say("is_it_later"))
+        return after_information(handler_input, fit_speech(turn, target))
+
+
+def _listed(t: Strings, items: list[str]) -> str:
+    """ "a", "a and b" (at most two: one breath)."""
+    items = items[:2]
+    return f" {t['and']} ".join(items)
+
+
+def fit_speech(turn: Turn, target: str) -> Speech:
+    t, kb = turn.t, turn.kb
+    found = engine.fit(turn.state, kb, target)
+    if target in kb.causes:
+        cause = kb.causes[target]
+        name = t["is_it_rare_name"].replace("{cause}", cause.name) if cause.rare else cause.name
+    else:
+        name = kb.category(target).name
+    said = _listed(t, [kb.findings[f].name(found.details.get(f)) for f in found.said])
+    missing = _listed(t, [kb.findings[f].name() for f in found.missing])
+    key = ("is_it_fits_missing" if said and missing else "is_it_fits" if said
+           else "is_it_missing" if missing else "is_it_nothing")
+    return Speech(t).say(key, cause=name, said=said, missing=missing)
 
 
 def _advice(turn: Turn, pending_key: str) -> Speech:

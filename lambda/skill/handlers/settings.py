@@ -85,3 +85,19 @@ class ForSomeoneElseHandler(AbstractRequestHandler):
         if session is None or session.new or not turn.started:
             return launch.launch(handler_input)
         return continue_after(handler_input, Speech(turn.t).say("person_other"))
+
+
+class ForMyselfHandler(AbstractRequestHandler):
+    """"It's for me", "actually it's me", "no, it's me": back to second-person wording for the rest of the session
+    (the way back from "it's for my dad")."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("ForMyselfIntent")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.attrs.pop("person", None)
+        session = handler_input.request_envelope.session
+        if session is None or session.new or not turn.started:
+            return launch.launch(handler_input)
+        return continue_after(handler_input, Speech(turn.t).say("person_self"))
