@@ -152,3 +152,19 @@ def test_manifest_carries_the_disclaimer_privacy_policy_and_covered_example_phra
                 assert _covered(match.group(2), locale), phrase
         assert manifest["privacyAndCompliance"]["locales"][locale]["privacyPolicyUrl"].startswith("https://")
     assert manifest["apis"]["custom"]["endpoint"]["uri"].startswith("arn:aws:lambda:")
+
+
+# A budget for the generated models: the compact sample syntax multiplies out, and a stray optional word in a long
+# template once made one intent 21,455 samples (2.5 MB) without understanding one more corpus item. Alexa's NLU
+# generalises from representative samples; the cross product only slows the model build and CI.
+MAX_SAMPLES_PER_INTENT = 5_000
+MAX_MODEL_BYTES = 1_500_000
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_models_stay_within_the_sample_budget(locale: str) -> None:
+    path = Path(__file__).resolve().parents[2] / "skill-package" / "interactionModels" / "custom" / f"{locale}.json"
+    assert path.stat().st_size <= MAX_MODEL_BYTES
+    big = {i["name"]: len(i.get("samples", [])) for i in language_model(locale)["intents"]
+           if len(i.get("samples", [])) > MAX_SAMPLES_PER_INTENT}
+    assert big == {}
