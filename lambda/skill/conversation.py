@@ -97,6 +97,7 @@ def ask(handler_input: HandlerInput, step: Ask, intro: Speech | None = None, gui
     if intro:
         speech.extend(intro)
     turn.offer = None
+    turn.attrs.pop("narrowed", None)  # a narrowed question ("And is there ...?") ends when a question is asked
     return finish(handler_input, speech.extend(reprompt if guide else question), reprompt)
 
 

@@ -32,6 +32,7 @@ from skill.speech import Speech, word_count
 from skill.turn import Offer, Turn
 from triage import engine
 from triage.engine import Ask, Result
+from triage.knowledge import Question
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,13 @@ class OfferSpec:
     #   unless_info  asked again, unless the interruption itself gave information
     #   never        not asked again (the turn goes back to the interview or the result)
     reask: Literal["first", "unless_info", "never"]
+    # how it is asked again after an interruption, when the question itself needs the turn (default: ``question``)
+    again: Callable[[HandlerInput, Speech], Response] | None = None
+
+
+def answerable(turn: Turn) -> bool:
+    """The open question may be answered directly: no offer is open, or only the narrowed form of that question."""
+    return turn.offer is None or turn.offer is Offer.NARROW
 
 
 def holding(turn: Turn) -> bool:
@@ -68,6 +76,8 @@ def continue_after(handler_input: HandlerInput, intro: Speech, guide: bool = Fal
         handler_input.attributes_manager.request_attributes["miss"] = True
     offer = turn.offer
     spec = OFFERS[offer] if offer is not None else None
+    if spec is not None and spec.again is not None:
+        return spec.again(handler_input, intro)
     if spec is not None and spec.reask == "first":
         return finish(handler_input, intro.say(spec.question), Speech(t).say(spec.reprompt, days=str(ttl_days())))
     step = turn.step
@@ -254,6 +264,59 @@ def keep_red_flag(handler_input: HandlerInput) -> Response:
     return continue_after(handler_input, Speech(turn.t).say("correct_kept"))
 
 
+# --- a sign ruled out of a question about several ------------------------------------------------------------------
+
+def narrowed_option(turn: Turn, finding_id: str | None) -> tuple[Question, str] | None:
+    """"No rash" to "a painful rash, a burning feeling, both, or neither?": the one option left to ask about (the
+    question and that option's id), when the negated sign belongs to the open choice question and exactly one
+    other single-sign option remains. Otherwise None."""
+    q = turn.question
+    if q is None or q.type != "choice" or not answerable(turn) or finding_id is None:
+        return None
+    if not any(finding_id in o.findings for o in q.options):
+        return None
+    rest = [o for o in q.options if not o.none and finding_id not in o.findings and len(o.findings) == 1]
+    return (q, rest[0].id) if len(rest) == 1 else None
+
+
+def narrow(handler_input: HandlerInput, q: Question, option_id: str, intro: Speech | None = None) -> Response:
+    """Ask about the one sign left, as a yes/no question (yes means present); the negated sign is not recorded."""
+    turn = Turn.of(handler_input)
+    turn.offer = Offer.NARROW
+    turn.attrs["narrowed"] = [q.id, option_id]
+    option = next(o for o in q.options if o.id == option_id)
+    sign = turn.kb.findings[option.findings[0]].named or option_id
+    speech = (intro or Speech(turn.t)).say("narrow_question", sign=sign)
+    return finish(handler_input, speech, Speech(turn.t).say("narrow_reprompt", sign=sign))
+
+
+def narrow_again(handler_input: HandlerInput, intro: Speech) -> Response:
+    """After an interruption ("what does that mean?", a no said ahead): the narrowed question again, if it is still
+    the open one; otherwise whatever is open."""
+    turn = Turn.of(handler_input)
+    narrowed, q = turn.attrs.get("narrowed"), turn.question
+    turn.offer = None
+    if isinstance(narrowed, list) and len(narrowed) == 2 and q is not None and q.id == narrowed[0] and any(
+            o.id == narrowed[1] for o in q.options):
+        return narrow(handler_input, q, str(narrowed[1]), intro)
+    return continue_after(handler_input, intro)
+
+
+def narrowed_answer(handler_input: HandlerInput, present: bool) -> Response:
+    """Yes or no to "And is there <the sign left>?": that option, or none of them, answers the open question."""
+    turn = Turn.of(handler_input)
+    narrowed = turn.attrs.pop("narrowed", None)
+    turn.offer = None
+    q = turn.question
+    if not (isinstance(narrowed, list) and len(narrowed) == 2 and q is not None and q.id == narrowed[0]):
+        return continue_after(handler_input, Speech(turn.t))  # the question moved on: ask whatever is open
+    try:
+        state = engine.answer(turn.state, turn.kb, str(narrowed[1]) if present else engine.NO, asking=q)
+    except engine.TriageError:
+        return continue_after(handler_input, Speech(turn.t).say("not_an_answer"), guide=True)
+    return respond(handler_input, state, ack(turn.t, len(state["events"])))
+
+
 OFFERS: dict[Offer, OfferSpec] = {
     Offer.RESUME: OfferSpec("resume_question", "resume_reprompt", yes=lambda h: resume(h, accept=True),
                             no=lambda h: resume(h, accept=False), reask="first"),
@@ -270,4 +333,7 @@ OFFERS: dict[Offer, OfferSpec] = {
                               no=lambda h: remember(h, accept=False), reask="first"),
     Offer.START: OfferSpec("start_offer", "start_offer_reprompt", yes=start_questions, no=leave, reask="first"),
     Offer.CORRECT: OfferSpec("correct_again", "correct_reprompt", yes=withdraw, no=keep_red_flag, reask="first"),
+    # after an interruption the whole question is asked again (ask() closes the offer)
+    Offer.NARROW: OfferSpec("narrow_again", "narrow_again", yes=lambda h: narrowed_answer(h, present=True),
+                            no=lambda h: narrowed_answer(h, present=False), reask="never", again=narrow_again),
 }

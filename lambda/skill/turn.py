@@ -40,6 +40,7 @@ class Offer(StrEnum):
     REMEMBER = "remember"  # "Before you go: shall I remember this advice?" (consent, asked once per person)
     START = "start"  # "Would you like to go through my questions now?" (after information, before any answer)
     CORRECT = "correct"  # "Just to be sure: you have not lost control of your bladder or bowels?" (a red flag)
+    NARROW = "narrow"  # "Okay. And is there a burning feeling?" after "no rash" to "a rash, burning, both, or neither?"
 
 
 class Turn:

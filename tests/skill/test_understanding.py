@@ -118,16 +118,25 @@ def test_a_partial_answer_is_never_silently_the_reassuring_one(conversation, que
     assert "To be safe" in turn.speech or conv.attributes.get("pending") in ("causes", "emergency"), turn.speech
 
 
-def test_a_negation_is_a_no_to_its_own_question_and_records_nothing_elsewhere(conversation):
+def test_a_negation_is_a_no_to_its_own_question_and_never_a_symptom_elsewhere(conversation):
+    """Said while another question is open, "I'm not diabetic" answers its own (later) question no, ahead, so that
+    question is skipped; the open question is asked again; no finding is ever recorded. A red-flag question is
+    never answered ahead: it is still asked."""
     conv = conversation()
     q = at(conv, "weight_loss_fever_sweats")
     conv.intent("NegatedSymptomIntent", {"symptom": {"value": "fever", "id": "weight_loss_fever_sweats"}})
     assert events(conv)[-1] == ["a", q.id, "no"]
     before = list(events(conv))
     turn = conv.intent("NegatedSymptomIntent", {"symptom": {"value": "diabetic", "id": "diabetes_or_b12"}})
-    assert events(conv) == before
+    assert events(conv) == [*before, ["a", "diabetes_or_b12", "no"]]
     assert "diabetes_or_b12" not in engine.findings(conv.attributes["interview"], KB)
     assert engine.current_question(conv.attributes["interview"], KB).text in turn.speech
+    conv = conversation()
+    at(conv, "significant_trauma")
+    before = list(events(conv))
+    turn = conv.intent("NegatedSymptomIntent", {"symptom": {"value": "cancer", "id": "cancer_history"}})
+    assert events(conv) == before  # "I've never had cancer" before that red-flag question: it is still asked
+    assert engine.current_question(conv.attributes["interview"], KB).id == "significant_trauma"
 
 
 def test_none_of_those_said_to_a_yes_no_question_is_a_no(conversation):

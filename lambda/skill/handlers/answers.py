@@ -14,7 +14,7 @@ from ask_sdk_model import Response
 
 from skill.conversation import ack, respond
 from skill.handlers import launch
-from skill.offers import OFFERS, continue_after, holding
+from skill.offers import OFFERS, answerable, continue_after, holding
 from skill.slots import raw_value, resolved_id
 from skill.speech import Speech
 from skill.turn import Turn
@@ -143,7 +143,7 @@ class ChoiceHandler(AbstractRequestHandler):
         both = {v for v, w in said if v and BOTH.search(w)}  # "both legs", said inside the slot
         q = turn.question
         none_ids = {o.id for qq in kb.questions for o in qq.options if o.none}
-        if q is not None and turn.offer is None:
+        if q is not None and answerable(turn):
             if q.slot_type == slot_type:
                 if not values:
                     return continue_after(handler_input, Speech(t).say("choice_no_match"), guide=True)

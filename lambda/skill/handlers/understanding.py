@@ -12,10 +12,10 @@ from ask_sdk_model import Response
 
 from skill.conversation import ack, respond
 from skill.handlers.answers import answer, opens_properly
-from skill.offers import continue_after, holding
+from skill.offers import OFFERS, continue_after, holding, narrow, narrowed_option
 from skill.slots import raw_value, resolved_id
 from skill.speech import Speech
-from skill.turn import Turn
+from skill.turn import Offer, Turn
 from triage import engine
 from triage.durations import since_date
 from triage.engine import NO, YES
@@ -45,7 +45,9 @@ class PartialAnswerHandler(AbstractRequestHandler):
 
 class NegatedSymptomHandler(AbstractRequestHandler):
     """"No fever", "I haven't wet myself": never records the finding. If the open yes/no question asks about it,
-    it is a no to that question; otherwise nothing is recorded and the open question is asked again."""
+    it is a no to that question. If the open question asks about several signs ("a rash, burning, both, or
+    neither?"), the one left is asked about ("Okay. And is there a burning feeling?"); "no burning either" to that is
+    a no. Otherwise nothing is recorded and the open question is asked again."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_intent_name("NegatedSymptomIntent")(handler_input))
@@ -57,6 +59,20 @@ class NegatedSymptomHandler(AbstractRequestHandler):
         finding_id = resolved_id(handler_input, "symptom")
         if q is not None and turn.offer is None and q.type == "yes_no" and finding_id in q.on_yes:
             return answer(handler_input, NO)
+        narrowed = turn.attrs.get("narrowed")
+        if turn.offer is Offer.NARROW and isinstance(narrowed, list) and q is not None and finding_id in next(
+                (o.findings for o in q.options if o.id == narrowed[-1]), ()):
+            return OFFERS[Offer.NARROW].no(handler_input)  # "no burning either"
+        left = narrowed_option(turn, finding_id)
+        if left is not None:
+            return narrow(handler_input, *left, intro=Speech(turn.t).say("negation_ok"))
+        # the no to a later yes/no question, said ahead ("I'm not diabetic"): that question is skipped later
+        # (never a red-flag question: engine.answer_ahead leaves those to be asked)
+        later = next((qq for qq in turn.kb.questions if qq.type == "yes_no" and finding_id in qq.on_yes), None)
+        if later is not None and q is not None and later.id != q.id and not holding(turn):
+            state = engine.answer_ahead(turn.state, turn.kb, later.id, NO)
+            if state != turn.state:
+                turn.update(state)
         return continue_after(handler_input, Speech(turn.t).say("negation_noted"), info=True)
 
 
