@@ -33,12 +33,18 @@ log = logging.getLogger(__name__)
 _SPEAK = re.compile(r"^<speak>(.*)</speak>$", re.DOTALL)
 
 
+# What an intent name looks like ("AMAZON.YesIntent", "DurationIntent"). The name comes from the request, so a forged
+# one could carry anything (an id, words): only a name of this shape is logged, anything else as "other".
+_INTENT_NAME = re.compile(r"^(AMAZON\.[A-Za-z]{1,40}|[A-Z][A-Za-z]{0,40}Intent)$")
+
+
 class LogRequestInterceptor(AbstractRequestInterceptor):
     """Event names only: request type and intent name. Never slots, ids, tokens or the envelope."""
 
     def process(self, handler_input: HandlerInput) -> None:
-        request_type = get_request_type(handler_input)
-        intent = getattr(getattr(handler_input.request_envelope.request, "intent", None), "name", None) or "-"
+        request_type = get_request_type(handler_input)  # the SDK's class for the type: an unknown type never gets here
+        name = getattr(getattr(handler_input.request_envelope.request, "intent", None), "name", None)
+        intent = "-" if name is None else name if _INTENT_NAME.match(str(name)) else "other"
         log.info("request type=%s intent=%s", request_type, intent)
 
 

@@ -77,6 +77,21 @@ def test_logs_carry_no_slot_values_answers_ids_or_tokens(skill, caplog):
             assert finding not in text, f"log leaks an answer code: {text}"
 
 
+def test_a_forged_intent_name_is_never_logged(skill, caplog):
+    """The intent name comes from the request: one that is not shaped like an intent name (it could carry an id or
+    words) is logged as "other"; real names are logged as event names."""
+    caplog.set_level(logging.DEBUG)
+    conv = Conversation(skill=skill)
+    conv.launch()
+    for forged in (USER_ID, "my back is numb Intent", "I wet myself"):
+        assert conv.intent(forged).speech  # safe words, as for any intent the skill doesn't know
+    conv.intent("AMAZON.NoIntent")
+    text = " ".join(r.getMessage() for r in caplog.records)
+    assert "intent=other" in text and "intent=AMAZON.NoIntent" in text
+    for forged in (USER_ID, "my back is numb", "wet myself"):
+        assert forged.lower() not in text.lower()
+
+
 def test_a_request_the_sdk_cannot_read_gets_an_empty_response_not_a_crash():
     future = envelope({"type": "Some.FutureRequest", "requestId": "r", "timestamp": "2026-11-24T12:00:00Z"},
                       None, True, "s1", "en-US")
