@@ -32,7 +32,7 @@ from skill.speech import Speech, word_count
 from skill.turn import Offer, Turn
 from triage import engine
 from triage.engine import Ask, Result
-from triage.knowledge import Question
+from triage.knowledge import Option, Question
 
 log = logging.getLogger(__name__)
 
@@ -279,11 +279,21 @@ def narrowed_option(turn: Turn, finding_id: str | None) -> tuple[Question, str] 
     return (q, rest[0].id) if len(rest) == 1 else None
 
 
+def narrowed_to(turn: Turn) -> tuple[Question, Option] | None:
+    """The open question and the option "And is there ...?" asks about, while that narrowed form is open."""
+    q, option_id = turn.question, turn.attrs.get("narrowed")
+    if turn.offer is not Offer.NARROW or q is None:
+        return None
+    option = next((o for o in q.options if o.id == option_id), None)
+    return (q, option) if option is not None else None
+
+
 def narrow(handler_input: HandlerInput, q: Question, option_id: str, intro: Speech | None = None) -> Response:
-    """Ask about the one sign left, as a yes/no question (yes means present); the negated sign is not recorded."""
+    """Ask about the one sign left, as a yes/no question (yes means present); the negated sign is not recorded.
+    Only the option is kept: the question is the open one (``ask`` drops the option when a question is asked)."""
     turn = Turn.of(handler_input)
     turn.offer = Offer.NARROW
-    turn.attrs["narrowed"] = [q.id, option_id]
+    turn.attrs["narrowed"] = option_id
     option = next(o for o in q.options if o.id == option_id)
     sign = turn.kb.findings[option.findings[0]].named or option_id
     speech = (intro or Speech(turn.t)).say("narrow_question", sign=sign)
@@ -294,24 +304,24 @@ def narrow_again(handler_input: HandlerInput, intro: Speech) -> Response:
     """After an interruption ("what does that mean?", a no said ahead): the narrowed question again, if it is still
     the open one; otherwise whatever is open."""
     turn = Turn.of(handler_input)
-    narrowed, q = turn.attrs.get("narrowed"), turn.question
+    narrowed = narrowed_to(turn)
     turn.offer = None
-    if isinstance(narrowed, list) and len(narrowed) == 2 and q is not None and q.id == narrowed[0] and any(
-            o.id == narrowed[1] for o in q.options):
-        return narrow(handler_input, q, str(narrowed[1]), intro)
-    return continue_after(handler_input, intro)
+    if narrowed is None:
+        return continue_after(handler_input, intro)
+    return narrow(handler_input, narrowed[0], narrowed[1].id, intro)
 
 
 def narrowed_answer(handler_input: HandlerInput, present: bool) -> Response:
     """Yes or no to "And is there <the sign left>?": that option, or none of them, answers the open question."""
     turn = Turn.of(handler_input)
-    narrowed = turn.attrs.pop("narrowed", None)
+    narrowed = narrowed_to(turn)
+    turn.attrs.pop("narrowed", None)
     turn.offer = None
-    q = turn.question
-    if not (isinstance(narrowed, list) and len(narrowed) == 2 and q is not None and q.id == narrowed[0]):
+    if narrowed is None:
         return continue_after(handler_input, Speech(turn.t))  # the question moved on: ask whatever is open
+    q, option = narrowed
     try:
-        state = engine.answer(turn.state, turn.kb, str(narrowed[1]) if present else engine.NO, asking=q)
+        state = engine.answer(turn.state, turn.kb, option.id if present else engine.NO, asking=q)
     except engine.TriageError:
         return continue_after(handler_input, Speech(turn.t).say("not_an_answer"), guide=True)
     return respond(handler_input, state, ack(turn.t, len(state["events"])))

@@ -262,6 +262,16 @@ class Knowledge:
     def red_flags(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings.values() if f.red_flag)
 
+    @cached_property
+    def yes_no_for(self) -> Mapping[str, Question]:
+        """Finding -> the yes/no question whose "yes" records it (the first, in asking order)."""
+        out: dict[str, Question] = {}
+        for q in self.questions:
+            if q.type == "yes_no":
+                for fid in q.on_yes:
+                    out.setdefault(fid, q)
+        return out
+
 
 # --- reading the compiled form -------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from ask_sdk_model import Response
 
 from skill.conversation import ack, respond
 from skill.handlers.answers import answer, opens_properly
-from skill.offers import OFFERS, continue_after, holding, narrow, narrowed_option
+from skill.offers import OFFERS, continue_after, holding, narrow, narrowed_option, narrowed_to
 from skill.slots import raw_value, resolved_id
 from skill.speech import Speech
 from skill.turn import Offer, Turn
@@ -59,16 +59,15 @@ class NegatedSymptomHandler(AbstractRequestHandler):
         finding_id = resolved_id(handler_input, "symptom")
         if q is not None and turn.offer is None and q.type == "yes_no" and finding_id in q.on_yes:
             return answer(handler_input, NO)
-        narrowed = turn.attrs.get("narrowed")
-        if turn.offer is Offer.NARROW and isinstance(narrowed, list) and q is not None and finding_id in next(
-                (o.findings for o in q.options if o.id == narrowed[-1]), ()):
+        narrowed = narrowed_to(turn)
+        if narrowed is not None and finding_id in narrowed[1].findings:
             return OFFERS[Offer.NARROW].no(handler_input)  # "no burning either"
         left = narrowed_option(turn, finding_id)
         if left is not None:
             return narrow(handler_input, *left, intro=Speech(turn.t).say("negation_ok"))
         # the no to a later yes/no question, said ahead ("I'm not diabetic"): that question is skipped later
         # (never a red-flag question: engine.answer_ahead leaves those to be asked)
-        later = next((qq for qq in turn.kb.questions if qq.type == "yes_no" and finding_id in qq.on_yes), None)
+        later = turn.kb.yes_no_for.get(finding_id or "")
         if later is not None and q is not None and later.id != q.id and not holding(turn):
             state = engine.answer_ahead(turn.state, turn.kb, later.id, NO)
             if state != turn.state:
