@@ -10,7 +10,9 @@ Every limit is far above anything Alexa or this skill produces (tests/reliabilit
 conversations against them).
 
 ``refusal(event)`` is the Lambda's answer to a refused request: safe words in the request's locale, the session
-kept open (its unreadable attributes are not handed back). The webservice answers 400 instead.
+kept open, and its attributes handed back unchanged when they themselves are within bounds (a bad slot must not
+cost the interview: Alexa keeps only what the last reply carried); attributes out of bounds are not handed back.
+The webservice answers 400 instead.
 
 ``valid_cached_speech(ssml)`` checks the repeat cache (session attributes come from the client and can be
 forged): only well-formed SSML made of escaped text and the few tags the skill produces.
@@ -134,8 +136,19 @@ def _check_intent(intent: Any) -> str | None:
     return None
 
 
+def _attributes_in_bounds(event: Any) -> dict[str, Any] | None:
+    """The event's session attributes if they pass ``check_request`` on their own, else None."""
+    session = event.get("session") if isinstance(event, dict) else None
+    attributes = session.get("attributes") if isinstance(session, dict) else None
+    if not isinstance(attributes, dict):
+        return None
+    alone = {"request": {"type": "SessionEndedRequest"}, "session": {"attributes": attributes}}
+    return attributes if check_request(alone) is None else None
+
+
 def refusal(event: Any) -> dict[str, Any]:
-    """The Lambda's answer to a request out of bounds: safe words, the session left open, nothing handed back."""
+    """The Lambda's answer to a request out of bounds: safe words, the session left open, and the session's
+    attributes handed back as they came when they are within bounds (nothing is lost to a bad slot)."""
     from skill.locale import strings_for
     from skill.speech import Speech
 
@@ -144,7 +157,7 @@ def refusal(event: Any) -> dict[str, Any]:
     t = strings_for(locale if isinstance(locale, str) else None)
     speech = Speech(t).say("error").say("error_retry")
     reprompt = Speech(t).say("error_retry")
-    return {
+    reply: dict[str, Any] = {
         "version": "1.0",
         "response": {
             "outputSpeech": {"type": "SSML", "ssml": f"<speak>{speech.ssml}</speak>"},
@@ -152,6 +165,10 @@ def refusal(event: Any) -> dict[str, Any]:
             "shouldEndSession": False,
         },
     }
+    attributes = _attributes_in_bounds(event)
+    if attributes is not None:
+        reply["sessionAttributes"] = attributes
+    return reply
 
 
 _TOKEN = re.compile(r"<[^<>]*>|[^<>]+|[<>]")

@@ -66,7 +66,22 @@ def test_the_lambda_answers_hostile_input_with_safe_words(name: str) -> None:
     reply = invoke(SKILL, event)
     speech = reply["response"]["outputSpeech"]["ssml"]
     assert speech.startswith("<speak>Sorry, something went wrong") and reply["response"]["shouldEndSession"] is False
-    assert "sessionAttributes" not in reply  # the unreadable attributes are not handed back
+    if name.startswith(("attributes", "interview", "repeat cache", "a 100 kB", "session")):
+        assert "sessionAttributes" not in reply  # attributes out of bounds are not handed back
+    else:  # the request was out of bounds, the session was not: handed back as it came, nothing lost
+        assert reply["sessionAttributes"] == event["session"]["attributes"]
+
+
+def test_a_refused_request_loses_no_emergency() -> None:
+    """Found by the conversation fuzzer: an emergency affirmed, then a request with a 1,000-character slot value
+    (refused at the edge), then "I don't know" -- the interview had started again and the advice was "today"."""
+    conv = conversations.Conversation(skill=SKILL)
+    conv.launch()
+    conv.yes()
+    assert conv.yes().speech.startswith("Call 911 now.")
+    stray = {"stray": {"name": "stray", "value": "a" * 1000, "confirmationStatus": "NONE"}}
+    assert conv.intent("AMAZON.CancelIntent", stray).speech.startswith("Sorry, something went wrong")
+    assert conv.intent("DontKnowIntent").speech.startswith("Call 911 now.")
 
 
 @pytest.fixture(scope="module")
