@@ -99,12 +99,8 @@ class Turn:
     @property
     def slot_ids(self) -> dict[str, str]:
         """Slot name -> the resolved value id (ER_SUCCESS_MATCH), for the slots that have one."""
-        out = {}
-        for name, slot in ((self.request.get("intent") or {}).get("slots") or {}).items():
-            for auth in ((slot.get("resolutions") or {}).get("resolutionsPerAuthority") or []):
-                if (auth.get("status") or {}).get("code") == "ER_SUCCESS_MATCH" and auth.get("values"):
-                    out[name] = auth["values"][0]["value"]["id"]
-        return out
+        slots = (self.request.get("intent") or {}).get("slots") or {}
+        return {name: ids[0] for name, slot in slots.items() if (ids := requests.resolved_ids(slot))}
 
     @property
     def response(self) -> dict[str, Any]:

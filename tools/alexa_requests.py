@@ -104,6 +104,14 @@ def slot(name: str, value: str | None = None, resolved_id: str | None = None, *,
     return {**out, "source": "USER", "resolutions": {"resolutionsPerAuthority": [resolution]}}
 
 
+def resolved_ids(slot: dict[str, Any] | None) -> list[str]:
+    """The value ids a slot resolved to (ER_SUCCESS_MATCH), as built by ``slot`` or sent by Alexa; [] if none."""
+    for authority in ((slot or {}).get("resolutions") or {}).get("resolutionsPerAuthority") or []:
+        if (authority.get("status") or {}).get("code") == "ER_SUCCESS_MATCH" and authority.get("values"):
+            return [str(v["value"]["id"]) for v in authority["values"]]
+    return []
+
+
 def envelope(request: dict[str, Any], caller: Caller, session: Session | None = None) -> dict[str, Any]:
     """A version 1.0 request envelope around one request; ``session`` None makes it sessionless."""
     application = {"applicationId": caller.skill_id}

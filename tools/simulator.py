@@ -300,8 +300,7 @@ def _slot_summary(understanding: Understanding) -> str:
     for name, slot in understanding.slots.items():
         if "value" not in slot:
             continue
-        authorities = (slot.get("resolutions") or {}).get("resolutionsPerAuthority") or [{}]
-        ids = [v["value"]["id"] for v in authorities[0].get("values", [])]
+        ids = requests.resolved_ids(slot)
         filled.append(f"{name}={slot['value']}" + (f" -> {'|'.join(ids)}" if ids else ""))
     return f" ({', '.join(filled)})" if filled else ""
 

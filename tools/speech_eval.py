@@ -26,6 +26,7 @@ from typing import Any, Final
 
 import yaml
 
+from tools import alexa_requests as requests
 from tools.nlu import LOCALES, LocalNlu, normalize
 from tools.simulator import Device, Session, Simulator
 
@@ -332,7 +333,7 @@ class Harness:
             if answers or response.get("shouldEndSession") or not speech:
                 return f"answer recorded or session ended: {new}"
             if means["ask"] == "is_it":
-                ids = _slot_ids(slots.get("cause"))
+                ids = requests.resolved_ids(slots.get("cause"))
                 if means.get("cause") not in ids:
                     return f"cause understood as {ids}, meant {means.get('cause')}"
             if means["ask"] in ("explain", "why") and q is not None:
@@ -383,11 +384,6 @@ def _speech(response: dict[str, Any]) -> str:
     text = re.sub(r"<[^>]+>", " ", ssml)
     text = text.replace("&#x27;", "'").replace("&amp;", "&").replace("&quot;", '"')
     return re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s+", " ", text)).strip()
-
-
-def _slot_ids(slot: dict[str, Any] | None) -> list[str]:
-    authorities = ((slot or {}).get("resolutions") or {}).get("resolutionsPerAuthority") or [{}]
-    return [v["value"]["id"] for v in authorities[0].get("values", [])]
 
 
 def _unknown_id(means: Any) -> str:

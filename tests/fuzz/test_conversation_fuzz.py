@@ -334,13 +334,13 @@ class Conversations(RuleBasedStateMachine):
     def choice(self, intent: str, data: st.DataObject) -> None:
         slot, slot_type = next(iter(INTENT_SLOTS[intent].items()))
         value_id, value = data.draw(st.sampled_from(TYPE_VALUES[slot_type]))
-        self._intent(intent, {slot: _matched(slot, slot_type, value, value_id)})
+        self._intent(intent, {slot: requests.slot(slot, value, value_id)})
 
     @rule(finding=st.sampled_from(sorted(f.id for f in KB.findings.values() if f.volunteer)), data=st.data())
     def volunteer(self, finding: str, data: st.DataObject) -> None:
         phrases = [p for i, p in TYPE_VALUES["Symptom"] if i == finding]
         value = data.draw(st.sampled_from(phrases))
-        self._intent("VolunteerSymptomIntent", {"symptom": _matched("symptom", "Symptom", value, finding)})
+        self._intent("VolunteerSymptomIntent", {"symptom": requests.slot("symptom", value, finding)})
 
     @rule(name=st.sampled_from(["AMAZON.PreviousIntent", "AMAZON.StartOverIntent", "AMAZON.RepeatIntent",
                                 "AMAZON.HelpIntent", "AMAZON.FallbackIntent"]))
@@ -374,19 +374,9 @@ class Conversations(RuleBasedStateMachine):
         self._send(body, with_session=with_session)
 
 
-def _matched(slot: str, slot_type: str, value: str, value_id: str) -> dict[str, Any]:
-    return {"name": slot, "value": value, "confirmationStatus": "NONE", "source": "USER",
-            "resolutions": {"resolutionsPerAuthority": [{
-                "authority": _authority(slot_type), "status": {"code": "ER_SUCCESS_MATCH"},
-                "values": [{"value": {"name": value, "id": value_id}}]}]}}
-
-
 def _resolved(slot: dict[str, Any] | None) -> str | None:
-    for authority in ((slot or {}).get("resolutions") or {}).get("resolutionsPerAuthority") or []:
-        if authority.get("status", {}).get("code") == "ER_SUCCESS_MATCH" and authority.get("values"):
-            value_id = authority["values"][0]["value"]["id"]
-            return value_id if isinstance(value_id, str) else None
-    return None
+    ids = requests.resolved_ids(slot)
+    return ids[0] if ids else None
 
 
 STEPS = 100

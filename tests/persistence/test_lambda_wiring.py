@@ -36,9 +36,7 @@ def test_lambda_function_stamps_ttl_and_remembers_the_speech_rate(dynamodb: Any)
     lf = _fresh_lambda_module()
     try:
         out = lf.lambda_handler(_event("LaunchRequest", True, {}), None)
-        slots = {"rate": {"name": "rate", "value": "slower", "resolutions": {"resolutionsPerAuthority": [
-            {"authority": "a", "status": {"code": "ER_SUCCESS_MATCH"},
-             "values": [{"value": {"name": "slower", "id": "slower"}}]}]}}}
+        slots = {"rate": requests.slot("rate", "slower", "slower")}
         lf.lambda_handler(_event("SpeechRateIntent", False, out["sessionAttributes"], slots), None)
         items = _items(dynamodb)
         assert len(items) == 1
