@@ -94,6 +94,12 @@ def _check_references(data: dict[str, Any]) -> None:
             raise KnowledgeError(f"findings.yaml: findings[{i}].denial: a red flag needs a denial (for corrections)")
         if "cited" in f and not f.get("red_flag"):
             raise KnowledgeError(f"findings.yaml: findings[{i}].cited: only red flags may rest on other sources")
+        for ref in f.get("covers", ()):
+            finding(ref, f"findings.yaml: findings[{i}].covers")
+            covered = next(g for g in data["findings"] if g["id"] == ref)
+            if not f.get("red_flag") or not covered.get("red_flag") or covered.get("floor") != f.get("floor"):
+                raise KnowledgeError(f"findings.yaml: findings[{i}].covers: '{ref}': a red flag covers red flags of "
+                                     "its own floor only")
     red_flags = {f["id"] for f in data["findings"] if f.get("red_flag")}
     volunteerable = {f["id"] for f in data["findings"] if f.get("volunteer")}
     followed = {q["follows"] for q in data["questions"] if "follows" in q}

@@ -448,7 +448,10 @@ def _result(kb: Knowledge, iv: Interview) -> Result:
               if f not in set_aside and _floor_level(kb, kb.findings[f]) == level and level > base]
     urgent.sort(key=lambda f: (not kb.findings[f].red_flag, order[f]))
     unknown = tuple(iv.unknown_red_flags)
-    watch = list(unknown) + [f.id for f in kb.red_flags if f.id not in unknown and f.id not in present]
+    # a red flag that covers others (one question for several signs) is listed only while unknown: the signs it
+    # covers have their own lines
+    watch = list(unknown) + [f.id for f in kb.red_flags
+                             if f.id not in unknown and f.id not in present and not f.covers]
     return Result(
         disposition=disposition,
         level=level,

@@ -81,6 +81,7 @@ class Finding:
     cited: tuple[Citation, ...] = ()  # pages beyond the article (then `source` is "")
     named: str = ""  # a short noun phrase ("a burning feeling"), for "is it shingles?" answers
     details: Mapping[str, Detail] = field(default_factory=dict)  # the signs of a compound finding, by id
+    covers: tuple[str, ...] = ()  # the red flags one question asks together ("any of these?"): see findings.yaml
 
     def because(self, other: bool = False, detail: str | None = None) -> str:
         """The "because ..." words: the one sign said (``detail``) when known, in the person's wording."""
@@ -216,6 +217,17 @@ class Knowledge:
                        if self.findings[f].floor), default=-1)
             for q in self.questions
         }
+        # a question that opens others (their ask_if names its findings: "any of these?" then each one) can lead to
+        # their floors too
+        for _ in range(len(self.questions)):
+            changed = False
+            for q in self.questions:
+                opened = [r for r in self.questions if r is not q and not q.possible_findings.isdisjoint(_refs(r.ask_if))]
+                top = max((highest[r.id] for r in opened), default=-1)
+                if top > highest[q.id]:
+                    highest[q.id], changed = top, True
+            if not changed:
+                break
         object.__setattr__(self, "highest_floor", highest)
         links: dict[str, list[tuple[str, str | None, int]]] = {}
         for cat in self.categories:
@@ -243,19 +255,10 @@ class Knowledge:
         """Findings some question's ask_if (or variant) depends on: an answer that records one opens or closes
         other questions, so it is always worth asking."""
         out: set[str] = set()
-
-        def refs(cond: Any) -> None:
-            if isinstance(cond, str):
-                out.add(cond)
-            elif isinstance(cond, dict):
-                for value in cond.values():
-                    for sub in value if isinstance(value, list) else [value]:
-                        refs(sub)
-
         for q in self.questions:
-            refs(q.ask_if)
+            out |= _refs(q.ask_if)
             for v in q.variants:
-                refs(v.when)
+                out |= _refs(v.when)
         return frozenset(out)
 
     @cached_property
@@ -271,6 +274,18 @@ class Knowledge:
                 for fid in q.on_yes:
                     out.setdefault(fid, q)
         return out
+
+
+def _refs(cond: Any) -> set[str]:
+    """The finding ids a condition (ask_if, a variant's if) names, at any depth."""
+    if isinstance(cond, str):
+        return {cond}
+    out: set[str] = set()
+    if isinstance(cond, dict):
+        for value in cond.values():
+            for sub in value if isinstance(value, list) else [value]:
+                out |= _refs(sub)
+    return out
 
 
 # --- reading the compiled form -------------------------------------------------------------------------------
@@ -342,6 +357,7 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
                 for j, c in enumerate(f.get("cited", ()))
             ),
             named=str(f.get("named") or ""),
+            covers=tuple(f.get("covers", ())),
             details={
                 did: Detail(id=did, reason=_get(d, "reason", f"{where}.details.{did}"),
                             named=_get(d, "named", f"{where}.details.{did}"),
