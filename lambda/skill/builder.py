@@ -44,6 +44,8 @@ def build_skill(
         answers.VolunteerSymptomHandler(),
         understanding.PartialAnswerHandler(),
         understanding.NegatedSymptomHandler(),
+        understanding.NewOrLongStandingHandler(new=True),
+        understanding.NewOrLongStandingHandler(new=False),
         understanding.DateHandler(),
         questions_back.ExplainQuestionHandler(),
         questions_back.WhyAskHandler(),

@@ -222,7 +222,8 @@ class Knowledge:
         for _ in range(len(self.questions)):
             changed = False
             for q in self.questions:
-                opened = [r for r in self.questions if r is not q and not q.possible_findings.isdisjoint(_refs(r.ask_if))]
+                opened = [r for r in self.questions
+                          if r is not q and not q.possible_findings.isdisjoint(_refs(r.ask_if))]
                 top = max((highest[r.id] for r in opened), default=-1)
                 if top > highest[q.id]:
                     highest[q.id], changed = top, True

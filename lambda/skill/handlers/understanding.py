@@ -43,6 +43,45 @@ class PartialAnswerHandler(AbstractRequestHandler):
         return respond(handler_input, state, Speech(t).say("partial_yes" if value == YES else "partial_no"))
 
 
+LONG_STANDING = "P1Y"  # "for years", "it's an old problem" to how long: at least a year (a lower bound)
+
+
+class NewOrLongStandingHandler(AbstractRequestHandler):
+    """"I've had that for years", "it's not new" / "it's new", "it's got worse": the answer to a red flag's "is that
+    new, or worse, since the numbness began?" check. Said to the red-flag question that check follows ("I've been
+    like that for years" to the walking question), it answers both: yes, the sign is there, and it is long-standing
+    (or new). To "how long have you had the numbness?" a long-standing answer is at least a year. Anywhere else it
+    answers nothing: the question is asked again with its answers."""
+
+    def __init__(self, new: bool) -> None:
+        self.new = new
+        self.intent = "NewSignIntent" if new else "LongStandingIntent"
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name(self.intent)(handler_input))
+
+    @opens_properly
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        t, q, kb = turn.t, turn.question, turn.kb
+        value = YES if self.new else NO
+        if q is None or turn.offer is not None or holding(turn):
+            return continue_after(handler_input, Speech(t).say("yes_no_hint"), guide=True)
+        if q.follows:
+            return answer(handler_input, value)
+        if q.type == "duration":  # "I've had it for years": at least a year; "it's only just started": how long?
+            if self.new:
+                return continue_after(handler_input, Speech(t).say("duration_how_long"), guide=True)
+            return answer(handler_input, LONG_STANDING)
+        if q.type == "yes_no" and any(f in kb.new_check for f in q.on_yes):
+            state = engine.answer(turn.state, kb, YES, asking=q)
+            check = engine.current_question(state, kb)
+            if check is not None and check.follows in q.on_yes:
+                state = engine.answer(state, kb, value, asking=check)
+                return respond(handler_input, state, ack(t, len(state["events"])))
+        return continue_after(handler_input, Speech(t).say("not_an_answer"), guide=True)
+
+
 class NegatedSymptomHandler(AbstractRequestHandler):
     """"No fever", "I haven't wet myself": never records the finding. If the open yes/no question asks about it,
     it is a no to that question. If the open question asks about several signs ("a rash, burning, both, or
@@ -100,4 +139,4 @@ class DateHandler(AbstractRequestHandler):
         return answer(handler_input, duration)
 
 
-__all__ = ["DateHandler", "NegatedSymptomHandler", "PartialAnswerHandler", "ack"]
+__all__ = ["DateHandler", "NegatedSymptomHandler", "NewOrLongStandingHandler", "PartialAnswerHandler", "ack"]
