@@ -15,6 +15,7 @@ that runs them through the real skill with real envelopes (the one request build
         - say: SessionEndedRequest   # reason: ..., error: {...}
       result: {disposition: routine, category: nerve_compression, cause: spinal_stenosis}    # optional, below
       basis: {article: "<a verbatim sentence>"}   # optional: what the expected result rests on (tests/safety)
+      xfail: "<the defect>"          # optional: a known defect, reported; the case must fail (strict) until fixed
 
       each step may have   expect: {speech: [fragments], speech_not: [...], speech_starts: "...",
                                      reprompt: [...], card: [...], no_card: true, silent: true, end: true|false,
@@ -211,7 +212,7 @@ def _nlu(locale: str) -> Any:
 
 
 INTENT_NAME = re.compile(r"^(AMAZON\.[A-Za-z]+|[A-Z][A-Za-z]*Intent)$")
-KEYS = {"name", "locale", "store", "steps", "result", "basis"}
+KEYS = {"name", "locale", "store", "steps", "result", "basis", "xfail"}
 RESULT_KEYS = {"disposition", "category", "cause"}
 EXPECT_KEYS = {"speech", "speech_not", "speech_starts", "reprompt", "card", "no_card", "silent", "end", "attributes",
                "stored"}

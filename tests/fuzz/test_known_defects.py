@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 import lambda_function
 from skill.speech import ssml_to_text
 from tools import alexa_requests as requests
@@ -35,7 +37,7 @@ YES = {"type": "IntentRequest", "intent": {"name": "AMAZON.YesIntent", "confirma
 def test_start_over_in_the_same_session_keeps_the_emergency():
     """The reference behaviour the defect below departs from (passes today)."""
     _, attrs = _turn({"type": "LaunchRequest"}, {}, new=True)
-    speech, attrs = _turn(YES, attrs)  # yes: lost bladder or bowel control
+    speech, attrs = _turn(YES, attrs)  # yes: bladder or bowel trouble, or numb between the legs
     speech, attrs = _turn(YES, attrs)  # yes, it is new
     assert "call 911 now" in speech.lower()
     start_over = {"type": "IntentRequest",
@@ -44,15 +46,22 @@ def test_start_over_in_the_same_session_keeps_the_emergency():
     assert "call 911 now" in speech.lower()
 
 
-def test_launch_in_an_open_session_keeps_red_flags():
+WET_MYSELF = {"type": "IntentRequest", "intent": {
+    "name": "VolunteerSymptomIntent", "confirmationStatus": "NONE",
+    "slots": {"symptom": requests.slot("symptom", "wet myself", "loss_bladder_bowel")}}}
+
+
+@pytest.mark.parametrize(("said", "red_flag"), [(YES, "cauda_equina_sign"), (WET_MYSELF, "loss_bladder_bowel")],
+                         ids=["yes-to-the-first-question", "i-wet-myself"])
+def test_launch_in_an_open_session_keeps_red_flags(said, red_flag):
     kb = load_knowledge()
     _, attrs = _turn({"type": "LaunchRequest"}, {}, new=True)
-    speech, attrs = _turn(YES, attrs)  # yes: lost bladder or bowel control
+    speech, attrs = _turn(said, attrs)  # yes to the first question (bladder, bowels, peeing, numb between the legs)
     speech, attrs = _turn(YES, attrs)  # yes, it is new -> emergency
     assert "call 911 now" in speech.lower()
     speech, attrs = _turn({"type": "LaunchRequest"}, attrs, new=False)
     heard = engine.red_flags_heard(engine.check_state(attrs["interview"], kb), kb)
-    assert "loss_bladder_bowel" in heard, f"red flag dropped; Alexa said: {speech}"
+    assert red_flag in heard, f"red flag dropped; Alexa said: {speech}"
     assert "call 911 now" in speech.lower(), speech
 
 

@@ -101,9 +101,11 @@ def test_the_limit_is_the_depth_not_a_crash() -> None:
 
 
 def test_real_conversations_stay_far_inside_the_bounds() -> None:
-    """Every request of the patient stories (the longest interviews, with their session attributes) passes."""
+    """Every request of the patient stories and the vignettes (the longest interviews, with their session
+    attributes) passes."""
     sent: list[dict[str, Any]] = []
-    for case in conversations.load(ROOT / "tests" / "safety" / "conversations" / "stories.yaml"):
+    for case in [case for name in ("stories", "vignettes")
+                 for case in conversations.load(ROOT / "tests" / "safety" / "conversations" / f"{name}.yaml")]:
         conv = conversations.Conversation(skill=SKILL, locale=case.get("locale", "en-US"))
         for step in case["steps"]:
             conversations.send(conv, step)

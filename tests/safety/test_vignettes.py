@@ -85,6 +85,17 @@ def test_stories_are_well_formed_and_name_their_basis(safety_eval):
     assert cited == {f.id for f in KB.findings.values() if f.cited}  # every cited red flag has a story
 
 
+def test_a_story_rests_on_a_cited_red_flag_it_records(safety_eval, outcomes):
+    """A story whose basis is a cited red flag records that very finding: a "yes" to the one question for the
+    three cauda equina signs is cauda_equina_sign (its own citation), not one of the signs it covers."""
+    stories = {s["name"]: s["basis"]["cited"] for s in safety_eval.load_vignettes(safety_eval.STORIES)
+               if "cited" in s["basis"]}
+    heard = {o.id: set(o.findings) for o in outcomes if o.id in stories}
+    assert set(heard) == set(stories)
+    wrong = {name: (cited, sorted(heard[name])) for name, cited in stories.items() if cited not in heard[name]}
+    assert not wrong, wrong
+
+
 def test_no_over_triage_and_the_top_cause_is_right(safety_eval, outcomes):
     m = safety_eval.metrics(outcomes)
     assert m["over"] == [], _mismatches(outcomes)
@@ -105,9 +116,16 @@ def test_vignettes_cover_every_cause_red_flag_warning_sign_locale_and_unknown(sa
     assert {v["result"]["category"] for v in vignettes.values()} == {c.id for c in KB.categories} | {"none"}
     # "I don't know" to a red flag (twice: the floor) and to other questions
     assert sum("DontKnowIntent" in o.intents for o in outcomes) >= 4
-    # red flags volunteered mid-interview (after at least one answer), for the emergency and the others
+    # red flags volunteered mid-interview (after at least one answer), for the emergency and the others: each one a
+    # person can say; a finding that only groups others into one question (cauda_equina_sign `covers` the three
+    # cauda equina signs) is said through each sign it covers
     volunteered = {f for o in outcomes for f in o.volunteered if KB.findings[f].red_flag}
-    assert volunteered == {f.id for f in KB.red_flags}, set(f.id for f in KB.red_flags) - volunteered
+    sayable = {f.id for f in KB.red_flags if not f.covers}
+    assert volunteered == sayable, sayable - volunteered
+    grouped = [f for f in KB.red_flags if f.covers]
+    assert grouped and all(set(f.covers) <= volunteered for f in grouped), grouped
+    # and each grouping finding is heard through its own question, answered yes
+    assert all(f.id in heard for f in grouped)
 
 
 def test_scripts_are_understood_as_written(outcomes):
@@ -139,7 +157,8 @@ def test_accuracy_above_sanity_floor(safety_eval, outcomes):
 def test_the_evaluation_detects_under_triage(safety_eval):
     """The scorer is not vacuous: a vignette whose words deny the red flag its expectation names is counted as
     under-triaged and as a missed emergency."""
-    said = ["open back numbness helper", *["no"] * 10, "a few hours", "yes", "a tight belt"]
+    # no to the five red-flag questions and to "sudden, severe or spreading?"; then a few hours, better when moving
+    said = ["open back numbness helper", *["no"] * 6, "a few hours", "yes", "a tight belt"]
     wrong = {"name": "X-denied", "steps": [{"say": u} for u in said],
              "result": {"disposition": "emergency", "category": "nerve_compression"}, "basis": {"article": "-"}}
     outcome = safety_eval.run_vignette(wrong)

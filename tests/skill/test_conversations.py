@@ -24,7 +24,11 @@ def test_scripts_exist() -> None:
                for _, case in CASES for s in case["steps"]), "no conversation in words"
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=i) for i, c in CASES])
+def _known_defect(case: dict[str, Any]) -> list[pytest.MarkDecorator]:
+    return [pytest.mark.xfail(strict=True, reason=case["xfail"])] if "xfail" in case else []
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=i, marks=_known_defect(c)) for i, c in CASES])
 def test_conversation(case: dict[str, Any], tmp_path: Path) -> None:
     if case.get("store") == "sqlite":
         store = SqlitePersistenceAdapter(path=tmp_path / "skill.sqlite3")

@@ -18,7 +18,7 @@ def test_last_time_s_advice_is_remembered_as_codes(talk, tmp_path):
     first = talk()
     first.launch()
     first.intent("RememberMeIntent")
-    first.yes()  # the bladder/bowel question: "call now if this is new; is it new?"
+    first.yes()  # the bladder, bowels, peeing or numb-between-the-legs question: "call now if this is new; is it new?"
     first.yes()  # new: an emergency
     first.no()
     turn = talk().intent("LastResultIntent")
@@ -36,8 +36,9 @@ def _stored(tmp_path) -> dict:
 
 def _self_care_then_no_thanks(conv: Conversation) -> Conversation:
     conv.launch()
-    for _ in range(10):  # the red flags and the warning signs
-        conv.no()
+    for _ in range(6):  # the five red-flag questions and the one about sudden, severe or spreading
+        turn = conv.no()
+    assert "How long" in turn.speech, turn.speech
     conv.intent("DurationIntent", {"duration": "PT3H"})
     conv.yes()
     conv.intent("TriggerIntent", {"trigger": {"value": "sleeping funny", "id": "sleep_position"}})

@@ -101,7 +101,7 @@ def test_a_stored_interview_of_older_knowledge_is_reduced_to_its_red_flags(talk,
 # --- a state the engine cannot read, arriving mid-session ------------------------------------------------------
 
 def _forged(kind: str) -> dict[str, Any]:
-    good = [["a", "bladder_bowel", "no"], ["a", "weakness_walking_balance", "yes"]]
+    good = [["a", "cauda_equina", "no"], ["a", "weakness_walking_balance", "yes"]]
     base = {"v": engine.STATE_VERSION, "kb": KB.version, "events": good, "carried": []}
     if kind == "other_version":
         return {**base, "kb": "2020-01-01.0"}
@@ -150,7 +150,8 @@ def test_an_unreadable_state_keeps_its_red_flags_whatever_arrives(conversation, 
                             "go_back"):
         assert "today" in turn.speech.lower() or "weakness" in turn.speech.lower() or "?" in turn.speech
     bye = conv.intent("AMAZON.StopIntent")
-    # the advice the red flag implies, on leaving ("yes" also answered the bladder question: an emergency)
+    # the advice the red flag implies, on leaving ("yes" also answered the first question, about the bladder, bowels,
+    # peeing or numbness between the legs: an emergency)
     assert ("call 911 now" if request_name == "yes" else "get seen today") in bye.speech.lower(), bye.speech
 
 
@@ -171,16 +172,54 @@ def test_the_person_is_told_in_one_sentence(kind, through):
 def test_an_unreadable_emergency_stays_an_emergency(conversation):
     conv = conversation()
     conv.launch()
-    conv.attributes["interview"] = {"v": 1, "kb": "2020-01-01.0", "events": [["a", "bladder_bowel", "yes"]],
+    conv.attributes["interview"] = {"v": 1, "kb": "2020-01-01.0", "events": [["a", "cauda_equina", "yes"]],
                                     "carried": []}
     turn = conv.intent("AMAZON.NoIntent")
     assert turn.speech.startswith("Call 911 now.")
+    assert heard(conv) == ("cauda_equina_sign",)
+
+
+# The knowledge before issue 9 (2026-11-25.1) asked the three cauda equina signs one by one; an interview in a
+# session, or stored for a person who said "remember me", across that upgrade holds answers to questions that no
+# longer exist. Their findings still exist (said on one's own, "I wet myself"), so a yes to one of them is still an
+# emergency -- it must not be dropped with the retired question.
+RETIRED = {"bladder_bowel": "loss_bladder_bowel", "urinary_retention": "urinary_retention",
+           "saddle_numbness": "saddle_numbness"}
+
+
+@pytest.mark.xfail(strict=True, reason="engine.salvage reads answers only by questions of the current knowledge: a "
+                                       "yes to a question retired in 2026-11-25.2 (bladder_bowel, urinary_retention, "
+                                       "saddle_numbness) is dropped, and the emergency with it")
+@pytest.mark.parametrize("confirmed", [False, True], ids=["check-open", "new"])
+@pytest.mark.parametrize("question", sorted(RETIRED))
+def test_an_emergency_affirmed_under_the_previous_questions_stays_an_emergency(conversation, question, confirmed):
+    events = [["a", question, "yes"], *([["a", f"{RETIRED[question]}_new", "yes"]] if confirmed else [])]
+    conv = conversation()
+    conv.launch()
+    conv.attributes["interview"] = {"v": engine.STATE_VERSION, "kb": "2026-11-25.1", "events": events, "carried": []}
+    turn = conv.intent("AMAZON.NoIntent")
+    assert turn.speech.startswith("Call 911 now."), turn.speech
+    assert heard(conv) == (RETIRED[question],)
 
 
 def test_an_unreadable_state_without_red_flags_starts_again_politely(conversation):
     conv = conversation()
     conv.launch()
-    conv.attributes["interview"] = {"v": 1, "kb": "2020-01-01.0", "events": [["a", "bladder_bowel", "no"]]}
+    conv.attributes["interview"] = {"v": 1, "kb": "2020-01-01.0", "events": [["a", "cauda_equina", "no"]]}
     turn = conv.intent("AMAZON.NoIntent")
     assert turn.speech.startswith("My questions have just been updated, so let's start them again.")
     assert heard(conv) == ()
+
+
+@pytest.mark.xfail(strict=True, reason="the reply that found the state unreadable is recorded as the answer to the "
+                                       "fresh interview's first question (cauda_equina), which the person never "
+                                       "heard: a 'no' meant for another question leaves the cauda equina signs "
+                                       "unasked")
+def test_a_reply_to_an_unreadable_state_answers_no_question_the_person_has_not_heard(conversation):
+    conv = conversation()
+    conv.launch()
+    conv.attributes["interview"] = {"v": 1, "kb": "2020-01-01.0", "carried": [],
+                                    "events": [["a", "cauda_equina", "no"], ["a", "weakness_walking_balance", "no"]]}
+    turn = conv.intent("AMAZON.NoIntent")  # meant for the question this person heard last: the injury question
+    assert "lost control of your bladder or bowels" in turn.speech, turn.speech
+    assert not any(event[:2] == ["a", "cauda_equina"] for event in conv.attributes["interview"]["events"])
