@@ -52,6 +52,7 @@ class Turn:
         self.notice: str | None = None  # a strings key to say once in this turn's response
         self.welcomed = False  # this turn's speech already has the welcome and the disclaimer
         self.urgent_first = False  # this turn's speech starts with an emergency instruction: nothing goes before it
+        self.salvaged = False  # the interview was unreadable and started again: this turn's reply answers nothing
         raw = self.attrs.get("interview")
         if raw is None:
             self._state = engine.new_state(self.kb)
@@ -62,6 +63,7 @@ class Turn:
                 # another knowledge version (a deploy mid-session) or a malformed event: keep its red flags
                 self._state = engine.salvage(raw, self.kb)
                 self.attrs["interview"] = self._state
+                self.salvaged = True
                 self.notice = "state_salvaged_carried" if self._state["carried"] else "state_salvaged"
                 log.info("interview.salvaged red_flags=%d", len(self._state["carried"]))
         self._step: Step | None = None

@@ -117,9 +117,14 @@ def _check_references(data: dict[str, Any]) -> None:
 
     for i, q in enumerate(data["questions"]):
         where = f"questions.yaml: questions[{i}]"
-        for key in ("on_yes", "on_no"):
+        for key in ("on_yes", "on_no", "on_unknown"):
             for ref in q.get(key, []):
                 finding(ref, f"{where}.{key}")
+        for ref in q.get("on_unknown", []):
+            f = next(f for f in data["findings"] if f["id"] == ref)
+            if f.get("red_flag") or "floor" in f:
+                raise KnowledgeError(f"{where}.on_unknown: '{ref}' must not be a red flag or have a floor (not knowing "
+                                     "is not having it; an unknown red flag has its own rule)")
         for j, opt in enumerate(q.get("options", [])):
             for ref in opt["findings"]:
                 finding(ref, f"{where}.options[{j}].findings")

@@ -209,6 +209,8 @@ def _replay(kb: Knowledge, state: Mapping[str, Any]) -> Interview:
             if q.is_red_flag and kb.policy.unknown_rephrase_once and count < 2:
                 continue  # asked again, in plainer words
             iv.answered.add(q.id)
+            for fid in q.on_unknown:  # e.g. "I don't know" to a grouped question: its signs are asked one by one
+                iv.findings[fid] = None
             if q.follows:
                 iv.checked.add(q.follows)  # not known to be long-standing: it stays a red flag
             elif q.is_red_flag:
@@ -229,10 +231,17 @@ def _replay(kb: Knowledge, state: Mapping[str, Any]) -> Interview:
     for q in kb.questions:
         if q.id not in iv.answered and not q.possible_findings.isdisjoint(known):
             iv.answered.add(q.id)
-    iv.unknown_red_flags = [f for f in iv.unknown_red_flags if f not in known]
+    iv.unknown_red_flags = [f for f in iv.unknown_red_flags if f not in known and not _covered(kb, iv, f)]
     # the most serious unknown first: it names the reason and heads the watch-list
     iv.unknown_red_flags.sort(key=lambda f: -_unknown_level(kb, f))
     return iv
+
+
+def _covered(kb: Knowledge, iv: Interview, finding_id: str) -> bool:
+    """An unknown grouped red flag ("I don't know" to bladder, peeing or numbness between the legs) is settled once
+    each sign it covers has had its own question answered (one still unknown is an unknown red flag itself)."""
+    covers = kb.findings[finding_id].covers
+    return bool(covers) and all(c in kb.yes_no_for and kb.yes_no_for[c].id in iv.answered for c in covers)
 
 
 def _unknown_level(kb: Knowledge, finding_id: str) -> int:

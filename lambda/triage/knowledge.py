@@ -134,6 +134,7 @@ class Question:
     ask_if: Any = None
     on_yes: tuple[str, ...] = ()
     on_no: tuple[str, ...] = ()
+    on_unknown: tuple[str, ...] = ()  # recorded when the answer stays "I don't know" (opens questions one by one)
     options: tuple[Option, ...] = ()
     ranges: tuple[DurationRange, ...] = ()
     follows: str | None = None  # a red flag's "is it new?" check: the red-flag finding it follows
@@ -149,7 +150,7 @@ class Question:
 
     @cached_property
     def possible_findings(self) -> frozenset[str]:
-        ids = set(self.on_yes) | set(self.on_no)
+        ids = set(self.on_yes) | set(self.on_no) | set(self.on_unknown)
         for option in self.options:
             ids.update(option.findings)
         for rng in self.ranges:
@@ -400,6 +401,7 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
                 ask_if=q.get("ask_if"),
                 on_yes=tuple(q.get("on_yes", ())),
                 on_no=tuple(q.get("on_no", ())),
+                on_unknown=tuple(q.get("on_unknown", ())),
                 options=tuple(
                     Option(
                         id=_get(o, "id", f"{where}.options[{j}]"),

@@ -40,11 +40,22 @@ def opens_properly(handle: Handle) -> Handle:
     return wrapper
 
 
+def unheard(handler_input: HandlerInput) -> Response | None:
+    """When the interview could not be read (another knowledge version after a deploy, a damaged state) it starts
+    again, keeping its red flags: the person's reply was meant for a question of the old interview, so it answers
+    none of the new one; the first question is asked (after the one-sentence notice)."""
+    turn = Turn.of(handler_input)
+    return respond(handler_input, turn.state, Speech(turn.t)) if turn.salvaged else None
+
+
 def answer(handler_input: HandlerInput, value: str) -> Response:
     """Apply an answer to the open question; anything that doesn't fit is re-asked, never lost. What a yes or a no
     means for a question that is not yes/no is the engine's rule (engine.answer)."""
     turn = Turn.of(handler_input)
     t = turn.t
+    restarted = unheard(handler_input)
+    if restarted is not None:
+        return restarted
     q = turn.question
     if q is None:
         return continue_after(handler_input, Speech(t).say("not_an_answer"), guide=True)
@@ -90,12 +101,18 @@ class DontKnowHandler(AbstractRequestHandler):
         q = turn.question
         if q is None or holding(turn):
             return continue_after(handler_input, Speech(t).say("yes_no_hint"), guide=True)
+        restarted = unheard(handler_input)
+        if restarted is not None:
+            return restarted
         new_state = engine.dont_know(turn.state, turn.kb, asking=q)
         turn.update(new_state)
         intro = Speech(t)
-        if not q.is_red_flag:
+        asked = turn.question
+        if q.on_unknown and asked is not None and asked != q and asked.ask_if in q.on_unknown:
+            intro.say("unknown_one_by_one")  # a grouped question: its signs come one at a time
+        elif not q.is_red_flag:
             intro.say("unknown_noted")
-        elif turn.question != q:
+        elif asked != q:
             intro.say("unknown_red_flag_noted")
         return respond(handler_input, new_state, intro)
 
@@ -190,6 +207,9 @@ def choose(handler_input: HandlerInput, q: Question, values: list[str], words: s
         places.remove("legs_feet")  # "my hands and my feet": one place (feet and hands), not two
     if not places:
         return continue_after(handler_input, Speech(turn.t).say("choice_no_match"), guide=True)
+    restarted = unheard(handler_input)
+    if restarted is not None:
+        return restarted
     try:
         state = engine.answer(turn.state, turn.kb, places if q.multiple else places[0], asking=q)
     except engine.TriageError:
