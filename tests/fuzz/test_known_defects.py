@@ -35,7 +35,7 @@ YES = {"type": "IntentRequest", "intent": {"name": "AMAZON.YesIntent", "confirma
 def test_start_over_in_the_same_session_keeps_the_emergency():
     """The reference behaviour the defect below departs from (passes today)."""
     _, attrs = _turn({"type": "LaunchRequest"}, {}, new=True)
-    speech, attrs = _turn(YES, attrs)  # yes: lost bladder or bowel control
+    speech, attrs = _turn(YES, attrs)  # yes: bladder or bowels, trouble peeing, or numb between the legs
     speech, attrs = _turn(YES, attrs)  # yes, it is new
     assert "call 911 now" in speech.lower()
     start_over = {"type": "IntentRequest",
@@ -47,12 +47,12 @@ def test_start_over_in_the_same_session_keeps_the_emergency():
 def test_launch_in_an_open_session_keeps_red_flags():
     kb = load_knowledge()
     _, attrs = _turn({"type": "LaunchRequest"}, {}, new=True)
-    speech, attrs = _turn(YES, attrs)  # yes: lost bladder or bowel control
+    speech, attrs = _turn(YES, attrs)  # yes: bladder or bowels, trouble peeing, or numb between the legs
     speech, attrs = _turn(YES, attrs)  # yes, it is new -> emergency
     assert "call 911 now" in speech.lower()
     speech, attrs = _turn({"type": "LaunchRequest"}, attrs, new=False)
     heard = engine.red_flags_heard(engine.check_state(attrs["interview"], kb), kb)
-    assert "loss_bladder_bowel" in heard, f"red flag dropped; Alexa said: {speech}"
+    assert "cauda_equina_sign" in heard, f"red flag dropped; Alexa said: {speech}"
     assert "call 911 now" in speech.lower(), speech
 
 
