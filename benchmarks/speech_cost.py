@@ -9,7 +9,10 @@ words, with questions back. Both go through the simulator's NLU and the real ``l
 (session only, no persistence). Reported per variant: the disposition reached (it must be the ideal one), the
 turns until the advice is first spoken and over the whole script, the skill's speech until the advice in seconds
 at 150 words a minute, and the turns that were misunderstood (FallbackIntent). Target: at most 1.3 times the
-ideal path's turns to the advice.
+ideal path's turns to the advice, with the same disposition and the same findings recorded when the advice is first
+spoken (the same person and the same answers), and no line said after the session has ended (a variant left out of
+step with the questions -- e.g. after the order of the questions changed -- would otherwise open a new session with
+its left-over lines and still pass).
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ class Run:
     seconds_to_advice: float
     seconds_total: float
     misunderstood: int
+    findings: tuple[str, ...] = ()  # what the interview had recorded when the advice was first spoken
+    after_end: int = 0  # script lines said after the session had ended (a script out of step with the questions)
 
 
 def header(path: Path, key: str, default: str = "") -> str:
@@ -71,10 +76,13 @@ def run(path: Path) -> Run:
     turns = misunderstood = 0
     advice_turn: int | None = None
     disposition = "—"
-    words_to_advice = words_total = 0
+    words_to_advice = words_total = after_end = 0
+    findings: tuple[str, ...] = ()
     for line in script_lines(path.read_text(encoding="utf-8").splitlines()):
         if not line:
             continue
+        if after_end or (turns and sim.session is None):
+            after_end += 1  # the simulator would open a new session with it: the script is out of step
         if nlu.understand(line).intent == "AMAZON.FallbackIntent":
             misunderstood += 1
         before = len(replies)
@@ -93,8 +101,10 @@ def run(path: Path) -> Run:
                 step = engine.next_step(state, kb)
                 if isinstance(step, engine.Result):
                     advice_turn, disposition = turns, step.disposition
+                    findings = tuple(sorted(engine.findings(engine.check_state(state, kb), kb)))
     return Run(path.stem, locale, disposition, turns, advice_turn or turns,
-               words_to_advice * 60 / WORDS_PER_MINUTE, words_total * 60 / WORDS_PER_MINUTE, misunderstood)
+               words_to_advice * 60 / WORDS_PER_MINUTE, words_total * 60 / WORDS_PER_MINUTE, misunderstood,
+               findings, after_end)
 
 
 def main() -> int:
@@ -110,16 +120,23 @@ def main() -> int:
         base = baseline[name]
         got = run(path)
         ratio = got.turns_to_advice / base.turns_to_advice
-        ok = ratio <= TARGET and got.disposition == base.disposition
+        why = [w for w, bad in (
+            (f"more than {TARGET}x the turns", ratio > TARGET),
+            ("another disposition", got.disposition != base.disposition),
+            (f"other answers recorded: {', '.join(sorted(set(got.findings) ^ set(base.findings)))}",
+             got.findings != base.findings),
+            (f"{got.after_end} line(s) said after the session ended", got.after_end > 0),
+        ) if bad]
+        ok = not why
         failed += not ok
         who = path.stem.split(".", 1)[1]
         print(f"| {name} | {who} ({got.locale}) | {got.disposition}"
               + ("" if got.disposition == base.disposition else f" (ideal: {base.disposition})")
               + f" | {got.turns_to_advice} ({base.turns_to_advice}) | {ratio:.2f}× | {got.turns} ({base.turns}) "
               f"| {got.seconds_to_advice:.0f} ({base.seconds_to_advice:.0f}) | {got.misunderstood} "
-              f"| {'PASS' if ok else 'FAIL'} |")
-    print(f"\nTarget: at most {TARGET}× the ideal path's turns to the advice, and the same disposition. "
-          f"{failed} variant(s) missed it.")
+              f"| {'PASS' if ok else 'FAIL: ' + '; '.join(why)} |")
+    print(f"\nTarget: at most {TARGET}× the ideal path's turns to the advice, the same disposition and the same "
+          f"answers recorded, and no line left over after the session ended. {failed} variant(s) missed it.")
     return 1 if failed else 0
 
 

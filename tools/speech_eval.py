@@ -147,11 +147,16 @@ class Harness:
 
     # Plausible answer plans, tried in order until the question is asked (the engine skips a question whose answer
     # could no longer change the advice or the top cause, so one plan does not reach every question).
+    # "Does moving help?" (and what started it) is asked only when the numbness has lasted less than a day; the
+    # sudden / severe / spreading questions only after a yes to the grouped question (prompt_signs); the "is any of
+    # it new?" check of the grouped cauda equina question only after a yes to it.
     PLANS: tuple[dict[str, str], ...] = (
-        {"duration": "P2W", "improves_with_movement": "yes", "trigger": "no_trigger", "spread_area": "legs_feet"},
-        {"duration": "P2W", "improves_with_movement": "no", "spread_area": "back_only"},
-        {"duration": "P2W", "improves_with_movement": "no", "spread_area": "feet_and_hands"},
-        {"duration": "P2W", "improves_with_movement": "no", "spread_area": "legs_feet"},
+        {"duration": "P2W", "spread_area": "legs_feet"},
+        {"duration": "P2W", "spread_area": "back_only"},
+        {"duration": "P2W", "spread_area": "feet_and_hands"},
+        {"duration": "PT2H", "improves_with_movement": "yes", "trigger": "no_trigger", "spread_area": "legs_feet"},
+        {"prompt_signs": "yes", "duration": "P2W", "spread_area": "legs_feet"},
+        {"cauda_equina": "yes"},
     )
 
     def state_at(self, question_id: str) -> dict[str, Any]:
@@ -244,9 +249,16 @@ class Harness:
             want = value
             if q.type == "choice" and value == "no":
                 want = next(o.id for o in q.options if o.none)
-            if ["a", q.id, want] in new:
-                return None
-            return f"expected {want!r} for {q.id}, got events {new} (intent {intent})"
+            if ["a", q.id, want] not in new:
+                return f"expected {want!r} for {q.id}, got events {new} (intent {intent})"
+            # a yes that may be an emergency (the grouped cauda equina question, or "yes, it's new" to the check of
+            # an emergency sign) is acted on in the same turn, instruction first
+            flagged = [*(q.on_yes if want == "yes" else ()), *((q.follows,) if want == "yes" and q.follows else ())]
+            if any(kb.findings[f].floor == "emergency" for f in flagged):
+                number = EMERGENCY[item.locale]
+                if not speech.startswith(f"Call {number} now"):
+                    return f"emergency not acted on in the same turn: {speech!r}"
+            return None
 
         if means in ("yes", "no"):
             return recorded(means)
@@ -323,6 +335,11 @@ class Harness:
                 return f"a yes was recorded: {new}"
             if q is not None and q.type == "yes_no" and fid in q.on_yes and ["a", q.id, "no"] not in new:
                 return f"expected a no to {q.id}, got {new} (intent {intent})"
+            # one sign denied while the question asks about several ("I haven't wet myself" to "bladder, peeing,
+            # or numb between your legs?") is not a no to them all: asking again is right, recording a no is not
+            asked = q.on_yes if q is not None and q.type == "yes_no" else ()
+            if q is not None and fid in {c for f in asked for c in kb.findings[f].covers} and ["a", q.id, "no"] in new:
+                return f"A DENIAL OF ONE SIGN RECORDED AS A NO TO ALL OF {q.id}: {new}"
             if response.get("shouldEndSession"):
                 return "the session ended"
             return None

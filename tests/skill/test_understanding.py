@@ -14,10 +14,15 @@ KB = load_knowledge()
 FIRST = KB.questions[0]
 
 
-PLANS: tuple[dict[str, str], ...] = (  # answer plans, tried in order until the question is asked
-    {"duration": "P2W", "improves_with_movement": "yes", "trigger": "no_trigger", "spread_area": "legs_feet"},
-    {"duration": "P2W", "improves_with_movement": "no", "spread_area": "back_only"},
-    {"duration": "P2W", "improves_with_movement": "no", "spread_area": "feet_and_hands"},
+# Answer plans, tried in order until the question is asked. "Does moving help?" (and what started it) is asked only
+# when the numbness has lasted less than a day; sudden / severe / spreading only after a yes to the grouped
+# prompt_signs question ("sudden, severe, or spreading?").
+PLANS: tuple[dict[str, str], ...] = (
+    {"duration": "P2W", "spread_area": "legs_feet"},
+    {"duration": "P2W", "spread_area": "back_only"},
+    {"duration": "P2W", "spread_area": "feet_and_hands"},
+    {"duration": "PT2H", "improves_with_movement": "yes", "trigger": "no_trigger", "spread_area": "legs_feet"},
+    {"prompt_signs": "yes", "duration": "P2W", "spread_area": "legs_feet"},
 )
 
 
@@ -145,8 +150,36 @@ def test_none_of_those_said_to_a_yes_no_question_is_a_no(conversation):
     conv.intent("TriggerIntent", {"trigger": {"value": "none of those", "id": "no_trigger"}})
     assert events(conv)[-1] == ["a", q.id, "no"]
     q = engine.current_question(conv.attributes["interview"], KB)
+    assert q.type == "yes_no"
     conv.intent("BodyAreaIntent", {"area": {"value": "nowhere else", "id": "back_only"}})
     assert events(conv)[-1] == ["a", q.id, "no"]
+
+
+@pytest.mark.parametrize("question_id", ["cauda_equina", "prompt_signs"])
+def test_none_of_those_said_to_a_grouped_question_is_a_no_to_all_of_it(conversation, question_id):
+    """The questions that name several signs at once invite "none of those": a no to the whole question, so the
+    signs it groups are not asked one by one."""
+    conv = conversation()
+    q = at(conv, question_id)
+    conv.intent("TriggerIntent", {"trigger": {"value": "none of those", "id": "no_trigger"}})
+    assert events(conv)[-1] == ["a", q.id, "no"]
+    nxt = engine.current_question(conv.attributes["interview"], KB)
+    opened = {o.id for o in KB.questions if o.ask_if in q.on_yes or o.follows in q.on_yes}
+    assert opened and nxt is not None and nxt.id not in opened
+
+
+@pytest.mark.parametrize("sign", [c for f in KB.questions_by_id["cauda_equina"].on_yes for c in KB.findings[f].covers])
+def test_denying_one_sign_of_the_grouped_question_is_not_a_no_to_all_of_it(conversation, sign):
+    """ "I haven't wet myself" to "bladder or bowels, trouble peeing, or numb between your legs?" says nothing
+    about the other two: nothing is recorded, and the grouped question is asked again, in the same turn."""
+    conv = conversation()
+    q = at(conv, "cauda_equina")
+    before = list(events(conv))
+    turn = conv.intent("NegatedSymptomIntent", {"symptom": {"value": sign.replace("_", " "), "id": sign}})
+    assert events(conv) == before
+    assert engine.current_question(conv.attributes["interview"], KB).id == q.id
+    assert q.text in turn.speech and not turn.ended
+    assert not engine.findings(conv.attributes["interview"], KB)
 
 
 def test_two_body_areas_record_both(conversation):
@@ -178,16 +211,17 @@ def test_a_date_that_cannot_be_a_start_asks_how_long(conversation):
     assert events(conv)[-1][1] != "duration" and "How long, roughly?" in turn.speech
 
 
-def test_questions_back_explain_why_and_how_many(conversation):
+@pytest.mark.parametrize("question_id", ["cauda_equina", "prompt_signs", "severe"])
+def test_questions_back_explain_why_and_how_many(conversation, question_id):
     conv = conversation()
-    q = at(conv, "severe")
+    q = at(conv, question_id)
     explained = conv.intent("ExplainQuestionIntent")
     assert q.explain in explained.speech and q.text in explained.speech
     why = conv.intent("WhyAskIntent")
     assert q.why in why.speech and q.text in why.speech
     left = engine.questions_left(conv.attributes["interview"], KB)
     assert f"At most {left} more questions" in conv.intent("HowManyMoreIntent").speech
-    assert events(conv)[-1][1] != "severe"  # nothing was answered
+    assert not any(e[1] == q.id for e in events(conv))  # nothing was answered
 
 
 @pytest.mark.parametrize("intent", ["WhatToDoIntent", "WhereToGoIntent", "PrivacyQuestionIntent",

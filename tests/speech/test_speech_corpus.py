@@ -36,6 +36,24 @@ def test_every_moment_can_be_reached():
         assert harness.attributes_at(moment) is not None
 
 
+def test_the_grouped_questions_and_the_questions_they_open_are_measured():
+    """One question for several signs (cauda_equina), the "is any of it new?" check its yes opens, and the questions
+    a yes opens (prompt_signs -> sudden / severe / spreading; improves_with_movement -> trigger) are only reached on
+    some plans: each is a moment of yes and no items, and a denial of one of the grouped signs is tried there."""
+    grouped = [q for q in KB.questions if q.type == "yes_no" and any(KB.findings[f].covers for f in q.on_yes)]
+    opened = {q.ask_if for q in KB.questions if isinstance(q.ask_if, str)}
+    gates = [q for q in KB.questions if q.type == "yes_no" and set(q.on_yes) & opened]
+    checks = [q for q in KB.questions if q.follows in {f for g in grouped for f in g.on_yes}]
+    assert grouped and gates and checks
+    for q in [*grouped, *gates, *checks]:
+        said = [i.means for i in ITEMS if i.at == q.id]
+        assert said.count("yes") >= 5 and said.count("no") >= 5, (q.id, said.count("yes"), said.count("no"))
+    for q in grouped:
+        covered = {c for f in q.on_yes for c in KB.findings[f].covers}
+        denials = {i.means["not"] for i in ITEMS if i.at == q.id and isinstance(i.means, dict) and "not" in i.means}
+        assert denials == covered, (q.id, denials, covered)
+
+
 def test_the_held_out_part_is_about_a_quarter_and_mostly_unseen():
     """The hash rule picks about a quarter. Held-out lines that are literally a sample are everyday phrases the model
     had before the corpus ("what does that mean", "yep"); they are reported but generalisation is measured on the
