@@ -97,9 +97,10 @@ def _check_references(data: dict[str, Any]) -> None:
         for ref in f.get("covers", ()):
             finding(ref, f"findings.yaml: findings[{i}].covers")
             covered = next(g for g in data["findings"] if g["id"] == ref)
-            if not f.get("red_flag") or not covered.get("red_flag") or covered.get("floor") != f.get("floor"):
-                raise KnowledgeError(f"findings.yaml: findings[{i}].covers: '{ref}': a red flag covers red flags of "
-                                     "its own floor only")
+            if bool(f.get("red_flag")) != bool(covered.get("red_flag")) or covered.get("floor") != f.get("floor") \
+                    or "floor" not in f:
+                raise KnowledgeError(f"findings.yaml: findings[{i}].covers: '{ref}': a finding covers findings of its "
+                                     "own floor and kind only (red flags cover red flags)")
     red_flags = {f["id"] for f in data["findings"] if f.get("red_flag")}
     volunteerable = {f["id"] for f in data["findings"] if f.get("volunteer")}
     followed = {q["follows"] for q in data["questions"] if "follows" in q}

@@ -88,6 +88,7 @@ class Interview:
     checked: set[str] = field(default_factory=set)  # red flags whose "is it new?" question is settled
     withdrawn: set[str] = field(default_factory=set)  # red flags taken back through the explicit confirmation
     details: dict[str, str] = field(default_factory=dict)  # finding -> the one sign said (compound findings)
+    replied: set[str] = field(default_factory=set)  # questions answered yes, no or a choice (not "I don't know")
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,7 @@ def _replay(kb: Knowledge, state: Mapping[str, Any]) -> Interview:
             q = kb.questions_by_id[event[1]]
             iv.asked += 1
             iv.answered.add(q.id)
+            iv.replied.add(q.id)
             if q.follows:
                 iv.checked.add(q.follows)
                 if event[2] == NO:  # long-standing: the person's baseline, not a red flag
@@ -251,7 +253,20 @@ def _unknown_level(kb: Knowledge, finding_id: str) -> int:
     return kb.level(pol.unknown_floor_for.get(floor, pol.unknown_floor))
 
 
+def _superseded(kb: Knowledge, iv: Interview) -> frozenset[str]:
+    """Findings that stand for "one of these" (``covers``: a yes to a grouped question) once each sign they cover has
+    had its own question answered yes or no: those answers then say which, and the grouped yes no longer sets the
+    advice. While any of them is unanswered or "I don't know", the grouped yes keeps its floor."""
+    out = set()
+    for fid in iv.findings:
+        covers = kb.findings[fid].covers
+        if covers and all(c in kb.yes_no_for and kb.yes_no_for[c].id in iv.replied for c in covers):
+            out.add(fid)
+    return frozenset(out)
+
+
 def _floor(kb: Knowledge, iv: Interview, set_aside: frozenset[str] = frozenset()) -> int:
+    set_aside = set_aside | _superseded(kb, iv)
     level = max((_floor_level(kb, kb.findings[f]) for f in iv.findings if f not in set_aside), default=-1)
     for fid in iv.unknown_red_flags:
         level = max(level, _unknown_level(kb, fid))
@@ -383,7 +398,8 @@ def _next_step(kb: Knowledge, iv: Interview) -> tuple[Ask | None, Result | None]
         return None, None
     # a finding the self-care pattern may set aside (a positional sudden onset) does not yet stop the questions
     # that could still raise the advice above it
-    floor = _floor(kb, iv, frozenset(kb.policy.self_care_overrides))
+    # nor does a grouped yes ("sudden, severe or spreading?") stop the questions that say which one it was
+    floor = _floor(kb, iv, frozenset(kb.policy.self_care_overrides) | {f for f in iv.findings if kb.findings[f].covers})
     look: _Outlook | None = None
     for q in kb.questions:
         if q.follows or q.id in iv.answered or not _holds(q.ask_if, iv.findings, iv.baseline):
@@ -453,8 +469,9 @@ def _result(kb: Knowledge, iv: Interview) -> Result:
     level = max(base, floor)
     disposition = kb.disposition_at[level]
 
+    quiet = set_aside | _superseded(kb, iv)
     urgent = [f for f in present
-              if f not in set_aside and _floor_level(kb, kb.findings[f]) == level and level > base]
+              if f not in quiet and _floor_level(kb, kb.findings[f]) == level and level > base]
     urgent.sort(key=lambda f: (not kb.findings[f].red_flag, order[f]))
     unknown = tuple(iv.unknown_red_flags)
     # a red flag that covers others (one question for several signs) is listed only while unknown: the signs it

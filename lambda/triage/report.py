@@ -59,7 +59,7 @@ def explain(result: Result, kb: Knowledge, other: bool = False) -> Report:
 
 
 def red_flag_signs(kb: Knowledge) -> tuple[str, ...]:
-    return tuple(f.warning or f.reason for f in kb.red_flags)
+    return tuple(f.warning or f.reason for f in kb.red_flags if not f.covers)  # the covered signs have own lines
 
 
 def prompt_signs(kb: Knowledge) -> tuple[str, ...]:
