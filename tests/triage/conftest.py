@@ -20,10 +20,15 @@ def kb() -> Knowledge:
 
 # The answer graph, bounded. Exhaustive over every reply (yes / no / "I don't know" with its rephrase, each choice
 # option, durations PT2H and P2W) for:
-#   FRONT: the red_flag and severity phases, with the characterise phase answered by each of two tails;
+#   FRONT: the red_flag and severity phases (with prompt_signs and, after a yes, its three signs), with the
+#          characterise phase answered by each of three tails;
+#   CAUDA: every red-flag question and every "is it new?" check that an answer can open, with the severity phase
+#          "no" and the temporary tail;
+#   SAID:  each cauda equina sign said on the person's own before the first question (its own check, then
+#          cauda_equina in its "apart from what you've told me" wording when the sign is long-standing);
 #   BACK:  the characterise phase, after a front of all "no", and after a front with one red flag unknown twice.
-# (The whole graph is ~2.8 million paths, about seven minutes: too slow for CI. tests/triage/test_invariants.py
-# adds hypothesis-driven random full paths with volunteered findings.)
+# (The whole graph is far too slow for CI. tests/triage/test_invariants.py adds hypothesis-driven random full paths
+# with volunteered findings.)
 TAILS = {
     "dont_know": {},
     "compression": {
@@ -34,16 +39,17 @@ TAILS = {
     "temporary": {"duration": ("PT2H",), "improves_with_movement": ("yes",), "trigger": ("sleep_position",)},
 }
 
-
-# The red flags beyond the article and every "is it new?" check are branched in their own front (CAUDA), with the
-# article's red flags "no"; in the other fronts they are answered "no" / "yes, it's new" (NEW_FLAGS), so the size
-# stays bounded (each red flag with its check has about a dozen replies).
-NEW_FLAGS = {"urinary_retention": ("no",), "saddle_numbness": ("no",), "cancer_history": ("no",),
-             **{f"{f}_new": ("yes",) for f in ("loss_bladder_bowel", "urinary_retention", "saddle_numbness",
-                                                "weakness_walking_balance", "significant_trauma",
-                                                "weight_loss_fever_sweats", "both_legs", "sexual_dysfunction")}}
-CAUDA = {"significant_trauma": ("no",), "weight_loss_fever_sweats": ("no",),
-         "sudden_onset": ("no",), "severe": ("no",), "spreading_or_worsening": ("no",)}
+# Every "is it new?" check an answer can open (the others follow a sign said on the person's own: SAID below).
+ANSWER_CHECKS = ("cauda_equina_sign_new", "weakness_walking_balance_new", "significant_trauma_new",
+                 "weight_loss_fever_sweats_new")
+# In FRONT the checks are answered "yes, it's new" and cancer_history "no" (NEW_FLAGS), so the size stays bounded
+# (each red flag with its check has about a dozen replies); CAUDA branches them, with the severity phase "no".
+NEW_FLAGS = {"cancer_history": ("no",), **{q: ("yes",) for q in ANSWER_CHECKS}}
+CAUDA = {"prompt_signs": ("no",)}
+# In SAID the other red flags are "no": only the sign said, its check and cauda_equina (with its check) branch.
+SAID_SIGNS = ("loss_bladder_bowel", "urinary_retention", "saddle_numbness")
+SAID = {"weakness_walking_balance": ("no",), "significant_trauma": ("no",), "weight_loss_fever_sweats": ("no",),
+        "cancer_history": ("no",), "prompt_signs": ("no",)}
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +64,11 @@ def graph(kb: Knowledge) -> list[tuple[str, list[Any], dict[str, tuple[str, ...]
             out.append((f"front/{name}", path, said))
     for path, said in walk(kb, branch=frozenset({"red_flag"}), tail={**CAUDA, **TAILS["temporary"]}):
         out.append(("cauda/temporary", path, said))
-    fronts = {"all_no": [], "weakness_unknown": ["no", "no", "no", "u", "u"]}
+    for sign in SAID_SIGNS:
+        start = engine.volunteer(engine.new_state(kb), kb, sign)
+        for path, said in walk(kb, state=start, branch=frozenset({"red_flag"}), tail={**SAID, **TAILS["temporary"]}):
+            out.append((f"said/{sign}", path, said))
+    fronts = {"all_no": [], "weakness_unknown": ["no", "u", "u"]}
     for name, prefix in fronts.items():
         state = engine.new_state(kb)
         for a in prefix:

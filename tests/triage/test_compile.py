@@ -104,7 +104,7 @@ BROKEN: list[tuple[str, str, Mutation, list[str]]] = [
      ["rules.yaml: policy.unknown_red_flag.floor"]),
     ("unknown_stop_asking_at", "rules.yaml", lambda d: d["policy"].__setitem__("stop_asking_at", "later"),
      ["rules.yaml: policy.stop_asking_at", "later"]),
-    ("duplicate_finding_id", "findings.yaml", lambda d: d["findings"][9].__setitem__("id", "severe"),
+    ("duplicate_finding_id", "findings.yaml", lambda d: d["findings"][11].__setitem__("id", "severe"),
      ["findings.yaml: findings", "severe"]),
     ("duplicate_question_id", "questions.yaml", lambda d: d["questions"][6].__setitem__("id", "severe"),
      ["questions.yaml: questions", "severe"]),
@@ -125,17 +125,17 @@ BROKEN: list[tuple[str, str, Mutation, list[str]]] = [
     ("cited_and_source", "findings.yaml", lambda d: _f(d, "saddle_numbness").__setitem__("source", "bladder"),
      ["findings.yaml: findings[5]"]),
     ("cited_not_a_url", "findings.yaml", lambda d: _f(d, "both_legs")["cited"][0].__setitem__("url", "the NHS"),
-     ["findings.yaml: findings[6].cited[0].url"]),
+     ["findings.yaml: findings[7].cited[0].url"]),
     ("cited_finding_not_red_flag", "findings.yaml", lambda d: _f(d, "cancer_history").pop("red_flag"),
-     ["findings.yaml: findings[8].cited", "only red flags"]),
+     ["findings.yaml: findings[9].cited", "only red flags"]),
     ("red_flag_without_denial", "findings.yaml", lambda d: _f(d, "urinary_retention").pop("denial"),
      ["findings.yaml: findings[4].denial"]),
     ("new_check_follows_non_red_flag", "questions.yaml",
-     lambda d: _q(d, "saddle_numbness_new").__setitem__("follows", "severe"),
-     ["questions.yaml: questions[5].follows", "not a red flag"]),
+     lambda d: _q(d, "significant_trauma_new").__setitem__("follows", "severe"),
+     ["questions.yaml: questions[8].follows", "not a red flag"]),
     ("new_check_with_findings", "questions.yaml",
      lambda d: _q(d, "saddle_numbness_new").__setitem__("on_yes", ["saddle_numbness"]),
-     ["questions.yaml: questions[5]", "no findings"]),
+     ["questions.yaml: questions[4]", "no findings"]),
     ("baseline_without_new_check", "questions.yaml",
      lambda d: _q(d, "worse_standing_walking").__setitem__("ask_if", {"baseline": "severe"}),
      ["questions.yaml: questions[22].ask_if.baseline", "severe"]),
@@ -152,6 +152,20 @@ BROKEN: list[tuple[str, str, Mutation, list[str]]] = [
      ["rules.yaml: policy.self_care_when.no_evidence_for", "nerves"]),
     ("unknown_field", "findings.yaml", lambda d: d["findings"][3].__setitem__("flor", "immediate"),
      ["findings.yaml: findings[3]", "flor"]),
+    # one question for several red flags (`covers`): only a red flag covers, and only red flags of its own floor
+    ("covers_on_a_finding_not_a_red_flag", "findings.yaml",
+     lambda d: _f(d, "severe").update(floor="emergency", covers=["loss_bladder_bowel", "urinary_retention"]),
+     ["findings.yaml: findings[12].covers", "'loss_bladder_bowel'", "red flags of its own floor"]),
+    ("covers_a_finding_not_a_red_flag", "findings.yaml",
+     lambda d: (_f(d, "severe").__setitem__("floor", "emergency"),
+                _f(d, "cauda_equina_sign")["covers"].append("severe")),
+     ["findings.yaml: findings[6].covers", "'severe'", "red flags of its own floor"]),
+    ("covers_a_red_flag_of_another_floor", "findings.yaml",
+     lambda d: _f(d, "cauda_equina_sign")["covers"].append("weakness_walking_balance"),
+     ["findings.yaml: findings[6].covers", "'weakness_walking_balance'", "red flags of its own floor"]),
+    ("covers_an_unknown_finding", "findings.yaml",
+     lambda d: _f(d, "cauda_equina_sign")["covers"].append("incontinence"),
+     ["findings.yaml: findings[6].covers", "unknown finding 'incontinence'"]),
 ]
 
 
@@ -174,14 +188,21 @@ def test_broken_source_names_file_and_field(
 def test_mutation_indices_still_point_where_intended() -> None:
     """Guard for BROKEN: if the YAML order changes, fix the indices above rather than test the wrong thing."""
     q = yaml.safe_load((KNOWLEDGE / "questions.yaml").read_text(encoding="utf-8"))["questions"]
-    assert [q[i]["id"] for i in (0, 1, 3, 5, 6, 17, 18, 20, 21, 22)] == [
-        "bladder_bowel", "loss_bladder_bowel_new", "urinary_retention_new", "saddle_numbness_new",
-        "weakness_walking_balance", "spreading_or_worsening", "duration", "trigger", "spread_area",
-        "worse_standing_walking"]
+    assert [q[i]["id"] for i in (0, 1, 3, 4, 5, 8, 17, 18, 20, 21, 22)] == [
+        "cauda_equina", "cauda_equina_sign_new", "urinary_retention_new", "saddle_numbness_new",
+        "weakness_walking_balance", "significant_trauma_new", "spreading_or_worsening", "duration", "trigger",
+        "spread_area", "worse_standing_walking"]
+    assert "plain" in q[1] and q[1]["phase"] == "red_flag" and "reprompt" in q[3]
     f = yaml.safe_load((KNOWLEDGE / "findings.yaml").read_text(encoding="utf-8"))["findings"]
-    assert [f[i]["id"] for i in (2, 4, 5, 6, 8)] == [
-        "significant_trauma", "urinary_retention", "saddle_numbness", "both_legs", "cancer_history"]
-    assert f[9]["id"] != "severe" and "source" in f[9]
+    assert [f[i]["id"] for i in (2, 4, 5, 6, 7, 9, 12)] == [
+        "significant_trauma", "urinary_retention", "saddle_numbness", "cauda_equina_sign", "both_legs",
+        "cancer_history", "severe"]
+    assert f[11]["id"] != "severe" and "source" in f[11]
+    # the covers cases: each breaks one rule only (a valid cover, a covered red flag; severe is not a red flag)
+    assert f[6]["red_flag"] and f[6]["floor"] == "emergency" and len(f[6]["covers"]) >= 2
+    assert all(f[_index(f, c)]["red_flag"] and f[_index(f, c)]["floor"] == "emergency"
+               for c in ("loss_bladder_bowel", "urinary_retention"))
+    assert not f[12].get("red_flag") and f[_index(f, "weakness_walking_balance")]["red_flag"]
 
 
 def test_duplicate_cause_id_names_field(tmp_path: Path) -> None:
@@ -237,8 +258,8 @@ FROM_DICT_OK: list[tuple[str, Mutation, str]] = [
     ("category_name", lambda d: d["categories"][1].pop("name"), "compiled.json: categories[1]: missing field 'name'"),
     ("cause_spoken", lambda d: d["categories"][2]["causes"][3].pop("spoken"),
      "compiled.json: categories[2].causes[3]: missing field 'spoken'"),
-    ("finding_source", lambda d: d["findings"][9].pop("source"),
-     "compiled.json: findings[9]: needs a 'source' quote or a 'cited' page"),
+    ("finding_source", lambda d: d["findings"][11].pop("source"),
+     "compiled.json: findings[11]: needs a 'source' quote or a 'cited' page"),
     ("question_text", lambda d: d["questions"][4].pop("text"), "compiled.json: questions[4]: missing field 'text'"),
     ("policy_default", lambda d: d["policy"].pop("default"), "compiled.json: policy: missing field 'default'"),
     ("policy_unknown_floor", lambda d: d["policy"]["unknown_red_flag"].pop("floor"),

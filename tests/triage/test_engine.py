@@ -24,17 +24,19 @@ from triage.engine import (
 )
 from triage.knowledge import Knowledge
 
-RED_FLAG_QUESTIONS = ["bladder_bowel", "urinary_retention", "saddle_numbness", "weakness_walking_balance",
-                      "significant_trauma", "weight_loss_fever_sweats", "cancer_history"]
-SEVERITY_QUESTIONS = ["sudden_onset", "severe", "spreading_or_worsening"]
-FLAG_OF = {q: q if q != "bladder_bowel" else "loss_bladder_bowel" for q in RED_FLAG_QUESTIONS}
+RED_FLAG_QUESTIONS = ["cauda_equina", "weakness_walking_balance", "significant_trauma", "weight_loss_fever_sweats",
+                      "cancer_history"]
+SEVERITY_QUESTIONS = ["prompt_signs"]  # one question; its three signs are asked one by one only after a yes
+PROMPT_SIGNS = ["sudden_onset", "severe", "spreading_or_worsening"]
+FLAG_OF = {q: q if q != "cauda_equina" else "cauda_equina_sign" for q in RED_FLAG_QUESTIONS}
+CAUDA_SIGNS = ("loss_bladder_bowel", "urinary_retention", "saddle_numbness")  # what cauda_equina asks together
 FRONT = len(RED_FLAG_QUESTIONS) + len(SEVERITY_QUESTIONS)
 # "I don't know" twice: the least advice, by the flag's own level (rules.yaml, restated)
 UNKNOWN_FLOOR = {"emergency": "prompt", "immediate": "prompt"}
 UNKNOWN_FLOOR["emergency"] = "immediate"
 
 
-SELF_CARE = {**{q: ("no",) for q in RED_FLAG_QUESTIONS + SEVERITY_QUESTIONS}, "duration": ("PT2H",),
+SELF_CARE = {**{q: ("no",) for q in RED_FLAG_QUESTIONS + SEVERITY_QUESTIONS + PROMPT_SIGNS}, "duration": ("PT2H",),
              "improves_with_movement": ("yes",), "trigger": ("sleep_position",)}
 
 
@@ -77,40 +79,57 @@ def test_red_flags_are_asked_first_then_severity_then_characterise(kb: Knowledge
     assert all(a.question.phase == "characterise" for a in seen[FRONT:]) and len(seen) > FRONT
     assert [a.number for a in seen] == list(range(1, len(seen) + 1))
     assert all(not a.rephrase for a in seen)
+    assert not set(ids) & set(PROMPT_SIGNS)  # "no" to prompt_signs: none of its three signs
 
 
 def test_red_flag_questions_in_the_knowledge_come_first(kb: Knowledge) -> None:
     phases = [q.phase for q in kb.questions]
     assert phases == sorted(phases, key=["red_flag", "severity", "characterise"].index)
     assert [q.id for q in kb.questions if q.phase == "red_flag" and not q.follows] == RED_FLAG_QUESTIONS
-    # each "is it new?" check comes with its red flag; the two volunteer-only signs have theirs too
+    assert [q.id for q in kb.questions if q.phase == "severity"] == SEVERITY_QUESTIONS + PROMPT_SIGNS
+    # each "is it new?" check comes with its red flag; the signs understood only when said have theirs too
     assert set(kb.new_check) == {f.id for f in kb.red_flags} - {"cancer_history"}
 
 
 # --- emergency ---------------------------------------------------------------------------------------------------
 
-def test_yes_to_bladder_is_an_emergency_as_soon_as_it_is_new(kb: Knowledge) -> None:
+def test_yes_to_cauda_equina_is_an_emergency_as_soon_as_it_is_new(kb: Knowledge) -> None:
     state = engine.answer(engine.new_state(kb), kb, "yes")
     check = ask(state, kb)
-    assert check.question.follows == "loss_bladder_bowel" and "new" in check.question.text
-    assert "loss_bladder_bowel" in engine.red_flags_heard(state, kb)  # counts as present while it is asked
+    assert check.question.id == "cauda_equina_sign_new"  # the very next question
+    assert check.question.follows == "cauda_equina_sign" and "new" in check.question.text
+    assert "cauda_equina_sign" in engine.red_flags_heard(state, kb)  # counts as present while it is asked
     state = engine.answer(state, kb, "yes")
     res = result(state, kb)
     assert res.disposition == "emergency" and res.level == LEVELS["emergency"]
-    assert res.urgent_reasons[0] == "loss_bladder_bowel"
+    assert res.urgent_reasons[0] == "cauda_equina_sign"
     assert res.questions_asked == 2
     assert res.categories and res.categories[0].id == "nerve_compression"
-    assert "loss_bladder_bowel" not in res.watch_list
+    assert "cauda_equina_sign" not in res.watch_list
     with pytest.raises(InterviewOver):
         engine.answer(state, kb, "no")
     with pytest.raises(InterviewOver):
         engine.dont_know(state, kb)
 
 
-@pytest.mark.parametrize("answered", range(0, 14))
+@pytest.mark.parametrize("sign", CAUDA_SIGNS)
+def test_a_cauda_equina_sign_said_on_its_own_is_an_emergency_as_soon_as_it_is_new(kb: Knowledge, sign: str) -> None:
+    """The three signs have no question of their own any more, but are still understood when said ("I wet
+    myself"), each with its own check."""
+    assert not [q for q in kb.questions if sign in q.on_yes]
+    state = engine.volunteer(engine.new_state(kb), kb, sign)
+    check = ask(state, kb)
+    assert check.question.follows == sign and check.number == 1
+    res = result(engine.answer(state, kb, "yes"), kb)
+    assert res.disposition == "emergency" and res.urgent_reasons[0] == sign and res.questions_asked == 1
+    assert sign not in res.watch_list
+
+
+@pytest.mark.parametrize("answered", range(0, 9))
 def test_volunteered_bladder_loss_ends_the_interview_once_new(kb: Knowledge, answered: int) -> None:
     state = answer_all(kb, ["no"] * FRONT)
-    state = answer_all(kb, ["P2W", "no", "legs_feet", "yes"], state) if answered > FRONT else state
+    state = answer_all(kb, ["P2W", "legs_feet", "yes"], state) if answered > FRONT else state
+    assert answered < len(state["events"]) or isinstance(engine.next_step(state, kb), Ask)
     state = {**state, "events": state["events"][:answered]}
     before = engine.next_step(state, kb)
     said = engine.volunteer(state, kb, "loss_bladder_bowel")
@@ -118,19 +137,21 @@ def test_volunteered_bladder_loss_ends_the_interview_once_new(kb: Knowledge, ans
     after = result(engine.answer(said, kb, "yes"), kb)
     assert after.disposition == "emergency"
     assert isinstance(before, Ask) or before.disposition != "emergency"
-    # "not new": the person's baseline -- the interview goes on as before it was said
+    # "not new": the person's baseline -- the interview goes on as before it was said (cauda_equina too: it asks
+    # about the other signs, "apart from what you've told me")
     baseline = engine.answer(said, kb, "no")
     step = engine.next_step(baseline, kb)
-    if not (isinstance(before, Ask) and before.question.id == "bladder_bowel"):  # (that one is answered now)
-        assert (step.question.id if isinstance(step, Ask) else step.disposition) == (
-            before.question.id if isinstance(before, Ask) else before.disposition)
+    assert (step.question.id if isinstance(step, Ask) else step.disposition) == (
+        before.question.id if isinstance(before, Ask) else before.disposition)
+    if isinstance(step, Ask) and step.question.id == "cauda_equina":
+        assert step.wording is not None and step.text != step.question.text
     assert "loss_bladder_bowel" not in engine.red_flags_heard(baseline, kb)
 
 
-def test_yes_after_plain_rephrase_of_bladder_is_an_emergency(kb: Knowledge) -> None:
+def test_yes_after_plain_rephrase_of_cauda_equina_is_an_emergency(kb: Knowledge) -> None:
     state = engine.dont_know(engine.new_state(kb), kb)
     a = ask(state, kb)
-    assert a.question.id == "bladder_bowel" and a.rephrase
+    assert a.question.id == "cauda_equina" and a.rephrase
     assert result(answer_all(kb, ["yes", "yes"], state), kb).disposition == "emergency"
     # "I don't know" twice to "is it new?" counts as new
     assert result(answer_all(kb, ["yes", "u", "u"], state), kb).disposition == "emergency"
@@ -138,7 +159,7 @@ def test_yes_after_plain_rephrase_of_bladder_is_an_emergency(kb: Knowledge) -> N
 
 # --- "I don't know" to a red flag ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("position", range(7))
+@pytest.mark.parametrize("position", range(len(RED_FLAG_QUESTIONS)))
 def test_unknown_red_flag_is_rephrased_once_then_cautious(kb: Knowledge, position: int) -> None:
     qid = RED_FLAG_QUESTIONS[position]
     state = answer_all(kb, ["no"] * position)
@@ -159,7 +180,9 @@ def test_unknown_red_flag_is_rephrased_once_then_cautious(kb: Knowledge, positio
     assert res.disposition == UNKNOWN_FLOOR[flag.floor or ""]
     assert res.watch_list[0] == FLAG_OF[qid]
     assert res.unknown_red_flags == (FLAG_OF[qid],)
-    assert set(res.watch_list) == {f.id for f in kb.red_flags}
+    # every red flag on the watch-list; one that only gathers others (cauda_equina_sign) only while it is unknown
+    assert set(res.watch_list) == {f.id for f in kb.red_flags if not f.covers} | {FLAG_OF[qid]}
+    assert len(res.watch_list) == len(set(res.watch_list))
     assert not res.urgent_reasons  # the reason is the unknown sign (the skill says "we couldn't rule out ...")
 
 
@@ -171,34 +194,42 @@ def test_same_answers_without_unknown_are_self_care(kb: Knowledge) -> None:
 
 
 def test_two_unknown_red_flags_are_named_first_in_question_order(kb: Knowledge) -> None:
-    state = answer_all(kb, ["no", "no", "no", "u", "u", "no", "u", "u"])
-    res = run(kb, {**SELF_CARE, "duration": ("P2W",), "improves_with_movement": ("no",), "spread_area": ("back_only",),
-                   "rash_or_burning": ("no",), "diabetes_or_b12": ("no",), "pain_worse_over_time_night": ("no",),
+    state = answer_all(kb, ["no", "u", "u", "no", "u", "u"])
+    res = run(kb, {**SELF_CARE, "duration": ("P2W",), "spread_area": ("back_only",), "rash_or_burning": ("no",),
+                   "diabetes_or_b12": ("no",), "pain_worse_over_time_night": ("no",),
                    "comes_and_goes_elsewhere": ("no",)}, state=state).result
     assert res.watch_list[:2] == ("weakness_walking_balance", "weight_loss_fever_sweats")
+    assert res.unknown_red_flags == res.watch_list[:2]
     assert res.disposition == "prompt"
 
 
 def test_an_unknown_emergency_sign_goes_before_an_unknown_immediate_one(kb: Knowledge) -> None:
-    weak = answer_all(kb, ["no", "no", "no", "u", "u"])  # weakness unknown: prompt
+    weak = answer_all(kb, ["no", "u", "u"])  # weakness unknown: prompt
     assert run(kb, SELF_CARE, state=weak).result.disposition == "prompt"
-    both = answer_all(kb, ["u", "u", "u", "u"])  # bladder, then retention unknown: immediate, both named first
-    res = run(kb, SELF_CARE, state=both).result
+    cauda = answer_all(kb, ["u", "u"])  # the cauda equina signs unknown: immediate
+    res = result(cauda, kb)
+    # once immediate, only questions that could make it an emergency are asked: not weakness, injury, fever --
+    # and none is left, so the advice comes at once
+    assert res.disposition == "immediate" and res.questions_asked == 2
+    assert res.unknown_red_flags == ("cauda_equina_sign",) and res.watch_list[0] == "cauda_equina_sign"
+    # both unknown (a stored state need not follow the engine's order): the emergency-level sign is named first
+    both = {**weak, "events": [*weak["events"], ["u", "cauda_equina"], ["u", "cauda_equina"]]}
+    res = result(engine.check_state(both, kb), kb)
     assert res.disposition == "immediate"
-    assert res.unknown_red_flags == res.watch_list[:2] == ("loss_bladder_bowel", "urinary_retention")
-    # once immediate, only questions that could make it an emergency are asked: not weakness, injury, fever
-    assert ask(both, kb).question.id == "saddle_numbness"
+    assert res.unknown_red_flags == res.watch_list[:2] == ("cauda_equina_sign", "weakness_walking_balance")
 
 
 def test_unknown_then_answered_on_rephrase_is_not_cautious(kb: Knowledge) -> None:
     state = answer_all(kb, ["u", "no"])
-    assert ask(state, kb).question.id == "urinary_retention"
+    assert ask(state, kb).question.id == "weakness_walking_balance"
     res = run(kb, SELF_CARE, state=state).result
     assert res.disposition == "self_care" and res.unknown_red_flags == ()
 
 
 def test_unknown_red_flag_then_volunteered_is_the_flag(kb: Knowledge) -> None:
-    state = answer_all(kb, ["no", "no", "no", "u", "u"])
+    state = answer_all(kb, ["no", "u", "u"])
+    control = run(kb, SELF_CARE, state=state).result  # weakness unknown: named, prompt
+    assert control.unknown_red_flags == ("weakness_walking_balance",) and control.disposition == "prompt"
     state = engine.volunteer(state, kb, "weakness_walking_balance")
     state = engine.answer(state, kb, "yes")  # new
     res = run(kb, SELF_CARE, state=state).result
@@ -217,9 +248,10 @@ def test_unknown_to_a_non_red_flag_is_not_rephrased(kb: Knowledge) -> None:
 def test_undo_restores_the_previous_question(kb: Knowledge) -> None:
     state = engine.new_state(kb)
     history = []
-    for reply in ["no", "no", "u", "no", "no", "no", "no", "no", "no", "u", "no", "P2W", "no", "legs_feet"]:
+    for reply in ["no", "u", "no", "no", "no", "no", "yes", "no", "u", "no", "P2W", "legs_feet"]:
         history.append((state, engine.next_step(state, kb)))
         state = engine.dont_know(state, kb) if reply == "u" else engine.answer(state, kb, reply)
+    assert [s.question.id for _, s in history if isinstance(s, Ask)][6:10] == ["prompt_signs", *PROMPT_SIGNS]
     for prev_state, prev_step in reversed(history):
         state = engine.undo(state, kb)
         assert state == prev_state
@@ -228,17 +260,20 @@ def test_undo_restores_the_previous_question(kb: Knowledge) -> None:
         engine.undo(state, kb)
 
 
-@pytest.mark.parametrize("how", ["answer", "rephrased_answer", "volunteer", "volunteer_after_result"])
+@pytest.mark.parametrize("how", ["answer", "rephrased_answer", "volunteer", "volunteer_after_result",
+                                 "cauda_equina"])
 def test_undo_of_an_affirmed_red_flag_is_blocked(kb: Knowledge, how: str) -> None:
-    state = answer_all(kb, ["no", "no", "no"])
+    state = answer_all(kb, ["no"])
     if how == "answer":
         state = answer_all(kb, ["yes", "yes"], state)
     elif how == "rephrased_answer":
         state = answer_all(kb, ["u", "yes"], state)
     elif how == "volunteer":
         state = answer_all(kb, ["yes"], engine.volunteer(state, kb, "significant_trauma"))
+    elif how == "cauda_equina":
+        state = answer_all(kb, ["yes"])  # its "is it new?" check is still open
     else:
-        state = answer_all(kb, ["no"] * 7 + ["PT2H", "yes", "no"], state)
+        state = answer_all(kb, ["no"] * 5 + ["PT2H", "yes", "no"], state)
         assert isinstance(engine.next_step(state, kb), Result)
         state = engine.volunteer(state, kb, "weight_loss_fever_sweats")
     with pytest.raises(UndoBlocked):
@@ -251,22 +286,23 @@ def test_undo_of_an_affirmed_red_flag_is_blocked(kb: Knowledge, how: str) -> Non
 
 def test_undo_of_a_no_to_a_red_flag_is_allowed(kb: Knowledge) -> None:
     state = answer_all(kb, ["no", "no"])
-    assert ask(engine.undo(state, kb), kb).question.id == "urinary_retention"
+    assert ask(engine.undo(state, kb), kb).question.id == "weakness_walking_balance"
     assert engine.correctable(state, kb) is None
+    assert ask(engine.undo(engine.undo(state, kb), kb), kb).question.id == "cauda_equina"
 
 
 # --- restart -------------------------------------------------------------------------------------------------------
 
 def test_restart_carries_affirmed_red_flags(kb: Knowledge) -> None:
-    state = answer_all(kb, ["no", "no", "no", "yes", "yes"])
+    state = answer_all(kb, ["no", "yes", "yes"])
     fresh = engine.restart(state, kb)
     assert fresh["events"] == [] and fresh["carried"] == ["weakness_walking_balance"]
     assert engine.check_state(roundtrip(fresh), kb) == fresh
     first = ask(fresh, kb)
-    assert first.question.id == "bladder_bowel"  # can still raise it to an emergency
-    res = result(answer_all(kb, ["no", "no", "no"], fresh), kb)  # no second "is it new?" for a carried flag
+    assert first.question.id == "cauda_equina"  # can still raise it to an emergency
+    res = result(answer_all(kb, ["no"], fresh), kb)  # no second "is it new?" for a carried flag
     assert res.disposition == "immediate" and "weakness_walking_balance" in res.urgent_reasons
-    assert res.questions_asked == 3
+    assert res.questions_asked == 1
     with pytest.raises(NothingToUndo):
         engine.undo(fresh, kb)
 
@@ -284,7 +320,8 @@ def test_restart_without_red_flags_starts_clean(kb: Knowledge) -> None:
 # --- state ---------------------------------------------------------------------------------------------------------
 
 def test_state_is_plain_json(kb: Knowledge) -> None:
-    state = answer_all(kb, ["no", "u", "no", "no", "no", "no", "no", "no", "no", "yes", "P1DT2H", "no"])
+    state = answer_all(kb, ["no", "u", "no", "no", "no", "no", "yes", "no", "yes", "P1DT2H", "no"])
+    assert ["a", "spread_area", "back_only"] in state["events"]
     state = engine.volunteer(state, kb, "painful_rash")
     text = json.dumps(state)
     back = json.loads(text)
@@ -319,22 +356,22 @@ MALFORMED: list[tuple[str, Any]] = [
     ("no_kb", {"v": 1, "events": []}),
     ("events_missing", {"v": 1, "kb": None}),
     ("events_dict", {"events": {}}),
-    ("events_string", {"events": "a,bladder_bowel,no"}),
+    ("events_string", {"events": "a,cauda_equina,no"}),
     ("carried_string", {"carried": "loss_bladder_bowel"}),
     ("carried_not_red_flag", {"carried": ["severe"]}),
     ("carried_unknown", {"carried": ["tingling"]}),
     ("carried_number", {"carried": [3]}),
     ("event_not_list", {"events": ["a"]}),
     ("event_empty", {"events": [[]]}),
-    ("event_dict", {"events": [{"a": "bladder_bowel"}]}),
-    ("event_unknown_kind", {"events": [["x", "bladder_bowel"]]}),
+    ("event_dict", {"events": [{"a": "cauda_equina"}]}),
+    ("event_unknown_kind", {"events": [["x", "cauda_equina"]]}),
     ("event_unknown_question", {"events": [["a", "bowel", "yes"]]}),
-    ("event_bad_yes_no", {"events": [["a", "bladder_bowel", "maybe"]]}),
+    ("event_bad_yes_no", {"events": [["a", "cauda_equina", "maybe"]]}),
     ("event_bad_choice", {"events": [["a", "trigger", "running"]]}),
     ("event_bad_duration", {"events": [["a", "duration", "two weeks"]]}),
-    ("event_number_value", {"events": [["a", "bladder_bowel", 1]]}),
-    ("event_short", {"events": [["a", "bladder_bowel"]]}),
-    ("event_long", {"events": [["u", "bladder_bowel", "x"]]}),
+    ("event_number_value", {"events": [["a", "cauda_equina", 1]]}),
+    ("event_short", {"events": [["a", "cauda_equina"]]}),
+    ("event_long", {"events": [["u", "cauda_equina", "x"]]}),
     ("event_unknown_question_u", {"events": [["u", "nope"]]}),
     ("event_unknown_finding", {"events": [["v", "tingling"]]}),
     ("event_none", {"events": [None]}),
@@ -363,15 +400,15 @@ def test_check_state_wants_an_integer_version(kb: Knowledge, v: Any) -> None:
 
 
 def test_check_state_accepts_what_the_engine_writes(kb: Knowledge) -> None:
-    state = answer_all(kb, ["no", "no", "no", "u", "u", "no", "no", "no", "pt36h", "yes", "sleep_position"])
+    state = answer_all(kb, ["no", "u", "u", "no", "no", "no", "pt16h", "yes", "sleep_position"])
     state = engine.volunteer(state, kb, "severe")
     assert engine.check_state(roundtrip(state), kb) == state
-    assert ["a", "duration", "PT36H"] in state["events"]
+    assert ["a", "duration", "PT16H"] in state["events"] and ["a", "trigger", "sleep_position"] in state["events"]
 
 
 JSONISH = st.recursive(
     st.none() | st.booleans() | st.integers(-2, 3) | st.sampled_from(
-        ["a", "u", "v", "yes", "no", "P2W", "bladder_bowel", "trigger", "duration", "severe", "loss_bladder_bowel",
+        ["a", "u", "v", "yes", "no", "P2W", "cauda_equina", "trigger", "duration", "severe", "loss_bladder_bowel",
          "sleep_position", ""]),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["v", "kb", "events", "x"]), inner,
                                                                  max_size=3),
@@ -423,7 +460,7 @@ def test_invalid_yes_no_answer(kb: Knowledge, value: Any) -> None:
     state = engine.new_state(kb)
     with pytest.raises(InvalidAnswer) as info:
         engine.answer(state, kb, value)
-    assert info.value.question_id == "bladder_bowel"
+    assert info.value.question_id == "cauda_equina"
 
 
 def _at(kb: Knowledge, qid: str) -> dict[str, Any]:
@@ -548,7 +585,7 @@ def test_a_finding_before_the_result_can_still_open_questions(kb: Knowledge) -> 
 def test_sudden_onset_after_sleeping_twisted_stays_self_care(kb: Knowledge) -> None:
     """Issue 9 item 3 (rules.yaml self_care_when.overrides): the self-care pattern with an article trigger wins
     over a positional sudden onset; without the trigger, sudden onset still asks for prompt care."""
-    said = {**SELF_CARE, "sudden_onset": ("yes",)}
+    said = {**SELF_CARE, "prompt_signs": ("yes",), "sudden_onset": ("yes",)}
     res = run(kb, said).result
     assert res.disposition == "self_care" and res.categories[0].causes[0] == "awkward_sleeping_position"
     assert run(kb, {**said, "trigger": ("no_trigger",)}).result.disposition == "prompt"
@@ -562,7 +599,7 @@ def test_sudden_onset_after_sleeping_twisted_stays_self_care(kb: Knowledge) -> N
 def test_a_red_flag_said_to_be_long_standing_adapts_later_questions(kb: Knowledge) -> None:
     """A wheelchair user of ten years: "yes" to trouble walking, "no" to is it new -> baseline; no walking
     question, and "shift in your chair" instead of "move"."""
-    state = answer_all(kb, ["no", "no", "no", "yes", "no", "no", "no", "no", "no", "no", "no", "P1M"])
+    state = answer_all(kb, ["no", "yes", "no", "no", "no", "no", "no", "PT5H"])
     step = ask(state, kb)
     assert step.question.id == "improves_with_movement" and "chair" in step.text and "chair" not in step.question.text
     state = answer_all(kb, ["no", "legs_feet"], state)
@@ -570,6 +607,7 @@ def test_a_red_flag_said_to_be_long_standing_adapts_later_questions(kb: Knowledg
     assert "worse_standing_walking" not in [a.question.id for a in trace.asked]
     res = trace.result
     assert res.disposition == "routine" and res.baseline == ("weakness_walking_balance",)
+    assert "not_relieved_by_movement" in engine.findings(trace.states[-1], kb)  # the chair question was answered
     assert "weakness_walking_balance" not in res.urgent_reasons
     # the same person saying it again later is not a new red flag
     assert engine.volunteer(trace.states[-1], kb, "weakness_walking_balance") == trace.states[-1]
@@ -577,15 +615,33 @@ def test_a_red_flag_said_to_be_long_standing_adapts_later_questions(kb: Knowledg
 
 def test_a_red_flag_is_withdrawn_only_explicitly(kb: Knowledge) -> None:
     state = answer_all(kb, ["yes", "yes"])
-    assert engine.correctable(state, kb) == "loss_bladder_bowel"
+    assert engine.correctable(state, kb) == "cauda_equina_sign"
     with pytest.raises(UndoBlocked):
         engine.undo(state, kb)
     with pytest.raises(InvalidAnswer):
         engine.withdraw(state, kb, "significant_trauma")  # not heard
+    back = engine.withdraw(state, kb, "cauda_equina_sign")
+    assert back["events"][-1] == ["w", "cauda_equina_sign"] and engine.check_state(roundtrip(back), kb) == back
+    step = ask(back, kb)
+    assert step.question.id == "weakness_walking_balance"  # the cauda equina question stays answered: "none"
+    assert "cauda_equina_sign" not in engine.red_flags_heard(back, kb)
+    # one of its signs said afterwards is heard, with its own "is it new?" check (the group's check said nothing
+    # about which sign it was)
+    said = engine.volunteer(back, kb, "loss_bladder_bowel")
+    assert ask(said, kb).question.follows == "loss_bladder_bowel"
+    assert result(engine.answer(said, kb, "yes"), kb).disposition == "emergency"
+
+
+def test_a_volunteered_red_flag_is_withdrawn_only_explicitly_and_heard_again_at_once(kb: Knowledge) -> None:
+    state = answer_all(kb, ["yes"], engine.volunteer(engine.new_state(kb), kb, "loss_bladder_bowel"))  # "I wet myself"
+    assert result(state, kb).disposition == "emergency"
+    assert engine.correctable(state, kb) == "loss_bladder_bowel"
+    with pytest.raises(UndoBlocked):
+        engine.undo(state, kb)
     back = engine.withdraw(state, kb, "loss_bladder_bowel")
     assert back["events"][-1] == ["w", "loss_bladder_bowel"] and engine.check_state(roundtrip(back), kb) == back
     step = ask(back, kb)
-    assert step.question.id == "urinary_retention"  # the bladder question stays answered: "not lost control"
+    assert step.question.id == "cauda_equina" and step.wording is None  # withdrawn: not the person's baseline
     assert "loss_bladder_bowel" not in engine.red_flags_heard(back, kb)
     # said again afterwards, it is heard again (it was said to be new already): the emergency at once
     again = engine.volunteer(back, kb, "loss_bladder_bowel")
@@ -612,7 +668,7 @@ def test_randomised_tests_are_reproducible_in_ci() -> None:
 # --- one interview replacing another (issue 13): red flags are carried, never dropped -------------------------------
 
 def test_salvage_keeps_exactly_the_red_flags_a_readable_state_affirmed(kb: Knowledge) -> None:
-    state = answer_all(kb, ["no", "no", "no", "yes", "yes"])  # weakness affirmed, new
+    state = answer_all(kb, ["no", "yes", "yes"])  # weakness affirmed, new
     state = engine.volunteer(state, kb, "radiates_legs_feet")
     other = {**state, "kb": "2020-01-01.0"}
     with pytest.raises(engine.StateError):
@@ -636,8 +692,11 @@ def test_salvage_never_raises_and_gives_a_readable_state(kb: Knowledge, junk: An
 @settings(max_examples=150)
 @given(data=st.data())
 def test_replacing_an_interview_never_loses_a_red_flag(kb: Knowledge, data: st.DataObject) -> None:
-    flags = [f.id for f in kb.red_flags]
+    flags = [f.id for f in kb.red_flags if f.volunteer]
     live = engine.new_state(kb)
+    if data.draw(st.booleans(), label="yes to cauda_equina"):  # a red flag heard only through its question
+        live = engine.answer(live, kb, "yes")
+        assert engine.red_flags_heard(live, kb) == ("cauda_equina_sign",)
     for fid in data.draw(st.lists(st.sampled_from(flags), max_size=3)):
         live = engine.volunteer(live, kb, fid)
     other = engine.new_state(kb)
@@ -658,3 +717,137 @@ def result_level_at_least(kb: Knowledge, merged: dict[str, Any], live: dict[str,
     while isinstance(step := engine.next_step(state, kb), Ask):
         state = engine.answer(state, kb, "no" if step.question.type != "duration" else "PT2H")
     return step.level >= floor
+
+
+# --- fewer questions (issue 9): one question for the cauda equina signs, one for the prompt-care signs ----------------
+
+def _asked(kb: Knowledge, replies: list[str], state: dict[str, Any] | None = None) -> tuple[list[str], Result]:
+    """Play these replies in order ("u": I don't know); the question ids asked, and the result."""
+    state = state if state is not None else engine.new_state(kb)
+    ids: list[str] = []
+    for r in replies:
+        ids.append(ask(state, kb).question.id)
+        state = answer_all(kb, [r], state)
+    return ids, result(state, kb)
+
+
+def test_a_cauda_equina_sign_said_to_be_long_standing_is_baseline_and_nothing_more_is_asked(kb: Knowledge) -> None:
+    state = answer_all(kb, ["yes", "no"])  # yes to the signs; none of it is new
+    assert "cauda_equina_sign" not in engine.red_flags_heard(state, kb)
+    assert "cauda_equina_sign" not in engine.findings(state, kb)
+    trace = run(kb, {**SELF_CARE, "cauda_equina": ("yes",), "cauda_equina_sign_new": ("no",)})
+    asked = [a.question.id for a in trace.asked]
+    # nothing more about it: neither of the three signs' checks, nor anything the same person with "no" to the
+    # question would not have been asked
+    without = [a.question.id for a in run(kb, SELF_CARE).asked]
+    assert asked == ["cauda_equina", "cauda_equina_sign_new", *without[1:]]
+    assert not {kb.new_check[f].id for f in CAUDA_SIGNS} & set(asked)
+    res = trace.result
+    assert res.baseline == ("cauda_equina_sign",)
+    # the disposition is not raised by it: the same as with "no" to the question
+    assert res.disposition == run(kb, SELF_CARE).result.disposition == "self_care"
+    assert not res.urgent_reasons and not res.unknown_red_flags
+    assert "cauda_equina_sign" not in res.watch_list and set(CAUDA_SIGNS) <= set(res.watch_list)
+
+
+def test_the_watch_list_names_the_cauda_equina_signs_one_by_one(kb: Knowledge) -> None:
+    """cauda_equina_sign is on the watch-list only while it is unknown; its three signs keep their own lines unless
+    they were said."""
+    cases = {
+        "all no": answer_all(kb, ["no"] * FRONT + ["P2W", "back_only"] + ["no"] * 4),
+        "yes, new": answer_all(kb, ["yes", "yes"]),
+        "yes, long-standing": answer_all(kb, ["yes", "no"] + ["no"] * 5 + ["PT2H", "yes", "sleep_position"]),
+        "weakness unknown": answer_all(kb, ["no", "u", "u"] + ["no"] * 3 + ["PT2H", "yes", "sleep_position"]),
+        "bladder said": answer_all(kb, ["yes"], engine.volunteer(engine.new_state(kb), kb, "loss_bladder_bowel")),
+    }
+    for name, state in cases.items():
+        res = result(state, kb)
+        assert "cauda_equina_sign" not in res.watch_list, name
+        said = set(engine.findings(state, kb))
+        assert [f for f in CAUDA_SIGNS if f in res.watch_list] == [f for f in CAUDA_SIGNS if f not in said], name
+    assert "loss_bladder_bowel" not in result(cases["bladder said"], kb).watch_list
+    unknown = result(answer_all(kb, ["u", "u"]), kb)
+    assert unknown.disposition == "immediate"
+    assert unknown.unknown_red_flags[0] == unknown.watch_list[0] == "cauda_equina_sign"
+    assert set(CAUDA_SIGNS) <= set(unknown.watch_list[1:])
+
+
+@pytest.mark.parametrize("sign", CAUDA_SIGNS)
+def test_a_long_standing_sign_said_on_its_own_still_gets_the_cauda_equina_question_reworded(kb: Knowledge,
+                                                                                            sign: str) -> None:
+    state = answer_all(kb, ["no"], engine.volunteer(engine.new_state(kb), kb, sign))  # "for years", not new
+    step = ask(state, kb)
+    assert step.question.id == "cauda_equina" and step.number == 2
+    assert step.wording is not None and step.text == step.wording.text != step.question.text
+    assert "apart from what you've told me" in step.text.lower()
+    # the same question, asked of someone who said nothing first, is in its own words
+    plain = ask(engine.new_state(kb), kb)
+    assert plain.question.id == "cauda_equina" and plain.wording is None
+    # and a yes to it is heard as any other: "is any of it new?", then the emergency
+    state = engine.answer(state, kb, "yes")
+    assert ask(state, kb).question.id == "cauda_equina_sign_new"
+    res = result(engine.answer(state, kb, "yes"), kb)
+    assert res.disposition == "emergency" and res.baseline == (sign,)
+
+
+def test_no_to_the_prompt_signs_asks_none_of_them_and_yes_asks_them_one_by_one(kb: Knowledge) -> None:
+    no, res = _asked(kb, ["no"] * FRONT + ["P2W", "back_only"] + ["no"] * 4)
+    assert no[FRONT - 1] == "prompt_signs" and not set(no) & set(PROMPT_SIGNS)
+    assert res.disposition == "routine"
+    yes = answer_all(kb, ["no"] * (FRONT - 1) + ["yes"])
+    assert "prompt_sign" in engine.findings(yes, kb)
+    assert ask(yes, kb).question.id == "sudden_onset"
+    assert ask(answer_all(kb, ["no"], yes), kb).question.id == "severe"
+    assert ask(answer_all(kb, ["no", "no"], yes), kb).question.id == "spreading_or_worsening"
+    # a "yes" that already gives prompt care: the others are skipped
+    assert ask(answer_all(kb, ["no", "yes"], yes), kb).question.id == "duration"
+    # "I don't know" is not a yes: none of the three is asked
+    unsure = answer_all(kb, ["no"] * (FRONT - 1) + ["u"])
+    assert ask(unsure, kb).question.id == "duration"
+
+
+def test_the_self_care_pattern_still_sets_aside_a_positional_sudden_onset(kb: Knowledge) -> None:
+    ids, res = _asked(kb, ["no"] * 5 + ["yes", "yes", "no", "no", "PT2H", "yes", "sleep_position"])
+    assert ids[5:9] == ["prompt_signs", *PROMPT_SIGNS]
+    assert res.disposition == "self_care" and res.categories[0].causes[0] == "awkward_sleeping_position"
+    assert "sudden_onset" in engine.findings(answer_all(kb, ["no"] * 5 + ["yes", "yes"]), kb)
+    # control: without the trigger, the same sudden onset asks for prompt care
+    _, other = _asked(kb, ["no"] * 5 + ["yes", "yes", "no", "no", "PT2H", "yes", "no_trigger"])
+    assert other.disposition == "prompt" and other.urgent_reasons == ("sudden_onset",)
+
+
+@pytest.mark.parametrize(("duration", "asked"), [("P2W", False), ("P1D", False), ("PT2H", True),
+                                                 ("PT23H59M", True), ("no", True), ("u", True)])
+def test_does_moving_help_is_asked_only_when_it_has_not_lasted(kb: Knowledge, duration: str, asked: bool) -> None:
+    """Persistent (a day or more): "does moving help?" tells nothing more, and "what started it?" follows only a
+    yes to it. After a few hours, or no length given, both are asked."""
+    state = answer_all(kb, [duration], no_to_front(kb))
+    trace = run(kb, {q.id: ("no",) if q.type != "choice" else (q.options[-1].id,) for q in kb.questions}
+                | {"improves_with_movement": ("yes",), "trigger": ("no_trigger",)}, state=state)
+    ids = [a.question.id for a in trace.asked]
+    assert ("improves_with_movement" in ids) == asked
+    assert ("trigger" in ids) == asked
+    if asked:
+        assert ids[:2] == ["improves_with_movement", "trigger"]
+
+
+def test_a_question_that_opens_others_carries_their_floors(kb: Knowledge) -> None:
+    assert kb.highest_floor["prompt_signs"] == kb.level("prompt")
+    assert all(kb.highest_floor[q] == kb.level("prompt") for q in PROMPT_SIGNS)
+    assert kb.highest_floor["cauda_equina"] == kb.level("emergency")
+    # its own finding has no floor: the floor is the questions' it opens
+    assert kb.findings["prompt_sign"].floor is None
+
+
+@pytest.mark.parametrize(("replies", "count", "disposition"), [
+    (["no"] * 6 + ["P2W", "back_only"] + ["no"] * 4, 12, "routine"),  # all "no", two weeks, back only
+    (["no"] * 6 + ["PT2H", "yes", "sleep_position"], 9, "self_care"),  # benchmarks/scenarios self_care
+    (["no"] * 6 + ["P2W", "legs_feet", "yes"], 9, "routine"),  # benchmarks/scenarios stenosis_routine
+], ids=["all_no_two_weeks_back_only", "self_care", "stenosis"])
+def test_questions_before_non_urgent_advice(kb: Knowledge, replies: list[str], count: int, disposition: str) -> None:
+    """Issue 9: the number of questions before non-urgent advice, as the engine gives it now (10 red-flag and
+    severity questions were asked before anything else)."""
+    ids, res = _asked(kb, replies)
+    assert res.disposition == disposition
+    assert len(ids) == res.questions_asked == count
+    assert ids[:FRONT] == RED_FLAG_QUESTIONS + SEVERITY_QUESTIONS

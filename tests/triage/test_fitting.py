@@ -29,7 +29,7 @@ def top_cause(kb: Knowledge, state: dict[str, Any]) -> str:
     return res.categories[0].causes[0]
 
 
-CHRONIC = {"duration": "P2W", "improves_with_movement": "no", "spread_area": "back_only"}
+CHRONIC = {"duration": "P2W", "spread_area": "back_only"}  # (lasting: "does moving help?" is not asked)
 
 
 # --- rash apart from burning --------------------------------------------------------------------------------------
@@ -203,8 +203,9 @@ def test_an_answer_said_ahead_skips_its_question_of_every_type(kb: Knowledge, qu
 
 def test_an_answer_ahead_never_replaces_a_red_flag_or_an_answer_given(kb: Knowledge) -> None:
     fresh = engine.new_state(kb)
-    assert engine.answer_ahead(fresh, kb, "bladder_bowel", "no") == fresh  # red flags are asked, never assumed
+    assert engine.answer_ahead(fresh, kb, "cauda_equina", "no") == fresh  # red flags are asked, never assumed
     assert engine.answer_ahead(fresh, kb, "loss_bladder_bowel_new", "no") == fresh
+    assert engine.answer_ahead(fresh, kb, "cauda_equina_sign_new", "no") == fresh
     once = engine.answer_ahead(fresh, kb, "duration", "P2D")
     assert engine.answer_ahead(once, kb, "duration", "P1Y") == once
     with pytest.raises(engine.InvalidAnswer):

@@ -103,6 +103,14 @@ def check_path(kb: Knowledge, pairs: Sequence[tuple[dict[str, Any], Ask | Result
                 assert step.level >= LEVELS[UNKNOWN_FLOOR[kb.findings[unknown[0]].floor or "immediate"]]
                 assert list(step.watch_list[: len(unknown)]) == unknown
             assert not set(step.watch_list) & set(flags)
+            # a red flag that gathers others (one question for several signs) is listed only while unknown; the
+            # signs it gathers keep their own lines unless said
+            present = engine.findings(state, kb)
+            for f in kb.red_flags:
+                if f.covers:
+                    assert (f.id in step.watch_list) == (f.id in step.unknown_red_flags), (state, f.id)
+                    for c in f.covers:
+                        assert (c in step.watch_list) == (c not in present), (state, c)
         else:
             pending = [f for f in affirmed(kb, state) if f not in settled(kb, state) and f in kb.new_check]
             if pending:  # a red flag heard: its "is it new?" check comes before anything else
@@ -140,9 +148,24 @@ def test_graph_invariants(kb: Knowledge, graph: Graph) -> None:
         check_path(kb, path)
 
 
-def test_graph_covers_the_cautious_branches(graph: Graph) -> None:
+def test_graph_covers_the_cautious_branches(kb: Knowledge, graph: Graph) -> None:
     """Guard that the bounded graph exercises what the invariants are about."""
     results = [path[-1][1] for _, path, _ in graph]
+    # every reply to every red flag, every "is it new?" check (but those of the two signs only ever said, with
+    # their own tests) and every severity question
+    given: dict[str, set[str]] = {}
+    for _, _, said in graph:
+        for qid, actions in said.items():
+            given.setdefault(qid, set()).update(actions)
+    said_only = {kb.new_check[f].id for f in ("both_legs", "sexual_dysfunction")}
+    for q in kb.questions:
+        if q.phase in ("red_flag", "severity") and q.id not in said_only:
+            assert given.get(q.id, set()) >= {"yes", "no", UNKNOWN}, q.id
+    assert any(r.disposition == "emergency" and "cauda_equina_sign" in r.urgent_reasons for r in results)
+    assert any("cauda_equina_sign" in r.baseline for r in results)  # "no" to "is any of that new?"
+    assert any("cauda_equina_sign" in r.unknown_red_flags for r in results)
+    assert any(a.question.id == "cauda_equina" and a.wording is not None  # "apart from what you've told me"
+               for _, path, _ in graph for _, a in path if isinstance(a, Ask))
     assert any(r.unknown_red_flags for r in results)
     assert any(r.disposition == "emergency" for r in results)
     assert max(len(r.unknown_red_flags) for r in results) >= 3
@@ -163,13 +186,22 @@ def _new(kb: Knowledge, oracle: dict[str, tuple[str, ...]], flags: list[str]) ->
     return {**oracle, **{kb.new_check[f].id: ("yes",) for f in flags if f in kb.new_check}}
 
 
+def sayable(kb: Knowledge) -> list[Any]:
+    """The red flags a person can say on their own: all but one that only gathers others in one question
+    (cauda_equina_sign: its three signs are each sayable)."""
+    flags = [f for f in kb.red_flags if f.volunteer]
+    assert {f.id for f in kb.red_flags} - {f.id for f in flags} == {f.id for f in kb.red_flags if f.covers}
+    assert all(set(f.covers) <= {g.id for g in flags} for f in kb.red_flags)
+    return flags
+
+
 def _monotone(kb: Knowledge, path: list[Any], said: dict[str, tuple[str, ...]], stride: int = 1) -> int:
     """Volunteer each red flag before each step of the path; the rest of the person's replies unchanged."""
     oracle = _full_oracle(kb, said)
     original = path[-1][1].level
     checked = 0
     for state, _ in path[::stride]:
-        for flag in kb.red_flags:
+        for flag in sayable(kb):
             trace = run(kb, oracle, state=engine.volunteer(state, kb, flag.id))
             assert trace.result.level >= max(original, LEVELS[flag.floor or "self_care"]), (state, flag.id)
             if flag.floor == "emergency" and flag.id not in affirmed(kb, state):
@@ -258,7 +290,7 @@ def test_random_paths_with_volunteers(kb: Knowledge, data: st.DataObject) -> Non
 @given(data=st.data())
 def test_adding_a_red_flag_anywhere_never_lowers(kb: Knowledge, data: st.DataObject) -> None:
     oracle, volunteers = data.draw(people(kb))
-    flag = data.draw(st.sampled_from([f.id for f in kb.red_flags]))
+    flag = data.draw(st.sampled_from([f.id for f in sayable(kb)]))
     at = data.draw(st.integers(0, 22))
     oracle = _new(kb, oracle, [flag, *(f for v in volunteers.values() for f in v)])
     base = run(kb, oracle, volunteers).result
