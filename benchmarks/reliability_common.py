@@ -41,9 +41,10 @@ for path in (ROOT / "lambda", ROOT):
 from benchmarks.alexa_client import Speaker, Transport, slot  # noqa: E402
 from skill.persistence import fingerprint  # noqa: E402
 
-# the questions asked, in order, when every answer is "no" (an "is that new?" check only follows a yes)
+# the questions asked, in order, when every answer is "no" (an "is that new?" check only follows a yes; a question
+# with ask_if only after some answer)
 _ALL = json.loads((ROOT / "knowledge" / "compiled.json").read_text())["questions"]
-QUESTIONS = [q for q in _ALL if not q.get("follows")]
+QUESTIONS = [q for q in _ALL if not q.get("follows") and not q.get("ask_if")]
 CHECKS = {q["text"] for q in _ALL if q.get("follows")}
 ORDER = [q["id"] for q in QUESTIONS]
 TEXT = [q["text"] for q in QUESTIONS]

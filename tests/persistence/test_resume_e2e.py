@@ -19,7 +19,7 @@ from tests.persistence.helpers import TABLE, interviews, owner_of_event
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = {q["id"]: q for q in json.loads((ROOT / "knowledge" / "compiled.json").read_text())["questions"]}
-ORDER = [qid for qid, q in QUESTIONS.items() if not q.get("follows")]  # asked when all is "no"
+ORDER = [qid for qid, q in QUESTIONS.items() if not q.get("follows") and not q.get("ask_if")]  # all "no"
 
 
 def asks(turn: Turn, question_id: str) -> bool:

@@ -18,9 +18,10 @@ from benchmarks.alexa_client import Speaker, slot
 from tests.reliability.conftest import ACCOUNT, ALICE, BEDROOM, BOB, KITCHEN, Cloud
 
 ROOT = Path(__file__).resolve().parents[2]
-# the questions asked, in order, when every answer is "no" (an "is that new?" check only follows a yes)
+# the questions asked, in order, when every answer is "no" (an "is that new?" check only follows a yes; a question
+# with ask_if only after some answer)
 QUESTIONS = [q for q in json.loads((ROOT / "knowledge" / "compiled.json").read_text())["questions"]
-             if not q.get("follows")]
+             if not q.get("follows") and not q.get("ask_if")]
 ORDER = [q["id"] for q in QUESTIONS]
 TEXT = {q["id"]: q["text"] for q in QUESTIONS}
 RESUME = "carry on"
