@@ -55,7 +55,11 @@ SESSION_INTENTS: Final = {
 }
 
 
+UNKNOWN = "unknown"  # in a plan: "I don't know" to that question
+
+
 @dataclass(frozen=True)
+
 class Item:
     locale: str
     text: str
@@ -157,6 +161,7 @@ class Harness:
         {"duration": "PT2H", "improves_with_movement": "yes", "trigger": "no_trigger", "spread_area": "legs_feet"},
         {"prompt_signs": "yes", "duration": "P2W", "spread_area": "legs_feet"},
         {"cauda_equina": "yes"},
+        {"cauda_equina": UNKNOWN},  # "I don't know" (twice): the three signs one by one
     )
 
     def state_at(self, question_id: str) -> dict[str, Any]:
@@ -180,7 +185,8 @@ class Harness:
                 return None
             if q.id == question_id:
                 return state
-            state = eng.answer(state, kb, plan.get(q.id, "no"))
+            value = plan.get(q.id, "no")
+            state = eng.dont_know(state, kb) if value == UNKNOWN else eng.answer(state, kb, value)
         return None
 
     def finished_state(self) -> dict[str, Any]:

@@ -224,7 +224,7 @@ class Knowledge:
             changed = False
             for q in self.questions:
                 opened = [r for r in self.questions
-                          if r is not q and not q.possible_findings.isdisjoint(_refs(r.ask_if))]
+                          if r is not q and not q.possible_findings.isdisjoint(condition_refs(r.ask_if))]
                 top = max((highest[r.id] for r in opened), default=-1)
                 if top > highest[q.id]:
                     highest[q.id], changed = top, True
@@ -258,9 +258,9 @@ class Knowledge:
         other questions, so it is always worth asking."""
         out: set[str] = set()
         for q in self.questions:
-            out |= _refs(q.ask_if)
+            out |= condition_refs(q.ask_if)
             for v in q.variants:
-                out |= _refs(v.when)
+                out |= condition_refs(v.when)
         return frozenset(out)
 
     @cached_property
@@ -278,7 +278,7 @@ class Knowledge:
         return out
 
 
-def _refs(cond: Any) -> set[str]:
+def condition_refs(cond: Any) -> set[str]:
     """The finding ids a condition (ask_if, a variant's if) names, at any depth."""
     if isinstance(cond, str):
         return {cond}
@@ -286,7 +286,7 @@ def _refs(cond: Any) -> set[str]:
     if isinstance(cond, dict):
         for value in cond.values():
             for sub in value if isinstance(value, list) else [value]:
-                out |= _refs(sub)
+                out |= condition_refs(sub)
     return out
 
 

@@ -20,7 +20,7 @@ from skill.speech import Speech
 from skill.turn import Turn
 from triage import engine
 from triage.engine import NO, YES
-from triage.knowledge import Finding, Question
+from triage.knowledge import Finding, Question, condition_refs
 
 Handle = Callable[[Any, HandlerInput], Response]
 NEGATIVE_STARTS = (["none"], ["neither"], ["nowhere"], ["nothing"], ["no"], ["not"])
@@ -108,7 +108,7 @@ class DontKnowHandler(AbstractRequestHandler):
         turn.update(new_state)
         intro = Speech(t)
         asked = turn.question
-        if q.on_unknown and asked is not None and asked != q and asked.ask_if in q.on_unknown:
+        if asked is not None and asked != q and not condition_refs(asked.ask_if).isdisjoint(q.on_unknown):
             intro.say("unknown_one_by_one")  # a grouped question: its signs come one at a time
         elif not q.is_red_flag:
             intro.say("unknown_noted")
