@@ -176,15 +176,25 @@ def test_none_of_those_said_to_a_grouped_question_is_a_no_to_all_of_it(conversat
 @pytest.mark.parametrize("sign", [c for f in KB.questions_by_id["cauda_equina"].on_yes for c in KB.findings[f].covers])
 def test_denying_one_sign_of_the_grouped_question_is_not_a_no_to_all_of_it(conversation, sign):
     """ "I haven't wet myself" to "bladder or bowels, trouble peeing, or numb between your legs?" says nothing
-    about the other two: nothing is recorded, and the grouped question is asked again, in the same turn."""
-    conv = conversation()
-    q = at(conv, "cauda_equina")
-    before = list(events(conv))
-    turn = conv.intent("NegatedSymptomIntent", {"symptom": {"value": sign.replace("_", " "), "id": sign}})
-    assert events(conv) == before
-    assert engine.current_question(conv.attributes["interview"], KB).id == q.id
-    assert q.text in turn.speech and not turn.ended
-    assert not engine.findings(conv.attributes["interview"], KB)
+    about the other two: nothing is recorded, and the other two are asked about in the same turn, not the one just
+    denied ("Okay. And have you had trouble peeing, or numbness between the legs?"); a no to that is a no to the
+    grouped question, a yes its yes (its "is any of that new?" check follows)."""
+    covers = KB.findings["cauda_equina_sign"].covers
+    for then, recorded in (("no", None), ("yes", "cauda_equina_sign")):
+        conv = conversation()
+        q = at(conv, "cauda_equina")
+        before = list(events(conv))
+        turn = conv.intent("NegatedSymptomIntent", {"symptom": {"value": sign.replace("_", " "), "id": sign}})
+        assert events(conv) == before
+        assert engine.current_question(conv.attributes["interview"], KB).id == q.id
+        assert turn.speech.startswith("Okay. And have you had") and not turn.ended, turn.speech
+        assert KB.findings[sign].name() not in turn.speech
+        assert all(KB.findings[c].name() in turn.speech for c in covers if c != sign), turn.speech
+        assert not engine.findings(conv.attributes["interview"], KB)
+        reply = conv.yes() if then == "yes" else conv.no()
+        assert events(conv)[-1] == ["a", q.id, then]
+        assert engine.findings(conv.attributes["interview"], KB) == ((recorded,) if recorded else ())
+        assert ("Is any of that new" in reply.speech) == (then == "yes"), reply.speech
 
 
 def test_two_body_areas_record_both(conversation):
