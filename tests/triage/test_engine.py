@@ -85,7 +85,14 @@ def test_red_flags_are_asked_first_then_severity_then_characterise(kb: Knowledge
 def test_red_flag_questions_in_the_knowledge_come_first(kb: Knowledge) -> None:
     phases = [q.phase for q in kb.questions]
     assert phases == sorted(phases, key=["red_flag", "severity", "characterise"].index)
-    assert [q.id for q in kb.questions if q.phase == "red_flag" and not q.follows] == RED_FLAG_QUESTIONS
+    assert [q.id for q in kb.questions if q.phase == "red_flag" and not q.follows and not q.ask_if] \
+        == RED_FLAG_QUESTIONS
+    # the three signs of cauda_equina, asked one by one only after "I don't know" to it, right after its check
+    opened = [q.id for q in kb.questions if q.phase == "red_flag" and not q.follows and q.ask_if]
+    assert opened == ["bladder_bowel", "urinary_retention", "saddle_numbness"]
+    assert all(kb.questions_by_id[q].ask_if == "cauda_equina_unsure" for q in opened)
+    ids = [q.id for q in kb.questions]
+    assert ids.index("bladder_bowel") == ids.index("cauda_equina_sign_new") + 1
     assert [q.id for q in kb.questions if q.phase == "severity"] == SEVERITY_QUESTIONS + PROMPT_SIGNS
     # each "is it new?" check comes with its red flag; the signs understood only when said have theirs too
     assert set(kb.new_check) == {f.id for f in kb.red_flags} - {"cancer_history"}
@@ -114,9 +121,10 @@ def test_yes_to_cauda_equina_is_an_emergency_as_soon_as_it_is_new(kb: Knowledge)
 
 @pytest.mark.parametrize("sign", CAUDA_SIGNS)
 def test_a_cauda_equina_sign_said_on_its_own_is_an_emergency_as_soon_as_it_is_new(kb: Knowledge, sign: str) -> None:
-    """The three signs have no question of their own any more, but are still understood when said ("I wet
-    myself"), each with its own check."""
-    assert not [q for q in kb.questions if sign in q.on_yes]
+    """The three signs have a question of their own only after "I don't know" to cauda_equina, and are still
+    understood when said ("I wet myself"), each with its own check."""
+    own = [q for q in kb.questions if sign in q.on_yes]
+    assert len(own) == 1 and own[0].ask_if == "cauda_equina_unsure"
     state = engine.volunteer(engine.new_state(kb), kb, sign)
     check = ask(state, kb)
     assert check.question.follows == sign and check.number == 1
@@ -801,9 +809,12 @@ def test_no_to_the_prompt_signs_asks_none_of_them_and_yes_asks_them_one_by_one(k
     assert ask(answer_all(kb, ["no", "no"], yes), kb).question.id == "spreading_or_worsening"
     # a "yes" that already gives prompt care: the others are skipped
     assert ask(answer_all(kb, ["no", "yes"], yes), kb).question.id == "duration"
-    # "I don't know" is not a yes: none of the three is asked
+    # "I don't know" is not a yes: the three are asked one by one, with no floor from the "I don't know"
     unsure = answer_all(kb, ["no"] * (FRONT - 1) + ["u"])
-    assert ask(unsure, kb).question.id == "duration"
+    assert ask(unsure, kb).question.id == "sudden_onset"
+    assert "prompt_sign" not in engine.findings(unsure, kb)
+    assert result(answer_all(kb, ["no"] * 3 + ["P2W", "back_only"] + ["no"] * 4, unsure), kb).disposition \
+        == "routine"
 
 
 def test_the_self_care_pattern_still_sets_aside_a_positional_sudden_onset(kb: Knowledge) -> None:
@@ -835,8 +846,10 @@ def test_a_question_that_opens_others_carries_their_floors(kb: Knowledge) -> Non
     assert kb.highest_floor["prompt_signs"] == kb.level("prompt")
     assert all(kb.highest_floor[q] == kb.level("prompt") for q in PROMPT_SIGNS)
     assert kb.highest_floor["cauda_equina"] == kb.level("emergency")
-    # its own finding has no floor: the floor is the questions' it opens
-    assert kb.findings["prompt_sign"].floor is None
+    # its own finding is prompt care until each sign it covers is answered; "I don't know" records no floor
+    assert kb.findings["prompt_sign"].floor == "prompt"
+    assert kb.findings["prompt_sign"].covers == tuple(PROMPT_SIGNS)
+    assert kb.findings["prompt_unsure"].floor is None and not kb.findings["prompt_unsure"].red_flag
 
 
 @pytest.mark.parametrize(("replies", "count", "disposition"), [
@@ -851,3 +864,71 @@ def test_questions_before_non_urgent_advice(kb: Knowledge, replies: list[str], c
     assert res.disposition == disposition
     assert len(ids) == res.questions_asked == count
     assert ids[:FRONT] == RED_FLAG_QUESTIONS + SEVERITY_QUESTIONS
+
+
+# --- "I don't know" to a grouped question opens its signs one by one (Question.on_unknown) ---------------------
+
+def unknown_flags(state: dict[str, Any], kb: Knowledge) -> list[str]:
+    return list(engine._replay(kb, engine.check_state(state, kb)).unknown_red_flags)
+
+
+def test_unknown_cauda_equina_asks_each_sign_then_settles_when_all_are_no(kb: Knowledge) -> None:
+    unsure = answer_all(kb, ["u", "u"])
+    assert "cauda_equina_unsure" in engine.findings(unsure, kb)
+    assert "cauda_equina_sign" in unknown_flags(unsure, kb)  # unknown while the signs are unasked
+    asked = []
+    state = unsure
+    for _ in range(3):
+        step = ask(state, kb)
+        asked.append(step.question.id)
+        state = engine.answer(state, kb, "no")
+    assert asked == ["bladder_bowel", "urinary_retention", "saddle_numbness"]
+    assert "cauda_equina_sign" not in unknown_flags(state, kb)
+    assert ask(state, kb).question.id == "weakness_walking_balance"
+
+
+@pytest.mark.parametrize(("position", "sign"), list(enumerate(CAUDA_SIGNS)))
+def test_one_sign_unknown_twice_is_the_unknown_red_flag(kb: Knowledge, position: int, sign: str) -> None:
+    replies = ["no"] * 3
+    replies[position:position + 1] = ["u", "u"]
+    state = answer_all(kb, ["u", "u", *replies])
+    assert unknown_flags(state, kb)[0] == sign
+    assert "cauda_equina_sign" not in unknown_flags(state, kb)
+    res = run(kb, {q.id: ("no",) if q.type != "choice" else (q.options[-1].id,) for q in kb.questions},
+              state=state).result
+    assert res.level >= LEVELS["immediate"] and res.watch_list[0] == sign
+    assert res.unknown_red_flags[0] == sign
+
+
+def test_prompt_signs_yes_then_unknown_to_each_is_prompt_care(kb: Knowledge) -> None:
+    yes = answer_all(kb, ["no"] * (FRONT - 1) + ["yes"])
+    state = answer_all(kb, ["u", "u", "u"], yes)
+    res = result(answer_all(kb, ["P2W", "back_only"] + ["no"] * 4, state), kb)
+    assert res.disposition == "prompt" and res.urgent_reasons == ("prompt_sign",)
+
+
+def test_prompt_signs_yes_with_a_positional_sudden_onset_is_self_care(kb: Knowledge) -> None:
+    ids, res = _asked(kb, ["no"] * (FRONT - 1) + ["yes", "yes", "no", "no", "PT2H", "yes", "sleep_position"])
+    assert ids[FRONT - 1:FRONT + 3] == ["prompt_signs", *PROMPT_SIGNS]
+    assert res.disposition == "self_care"
+
+
+def test_prompt_signs_yes_then_all_three_no_is_not_prompt(kb: Knowledge) -> None:
+    ids, res = _asked(kb, ["no"] * (FRONT - 1) + ["yes", "no", "no", "no", "P2W", "back_only"] + ["no"] * 4)
+    assert ids[FRONT:FRONT + 3] == PROMPT_SIGNS
+    assert res.disposition == "routine" and "prompt_sign" not in res.urgent_reasons
+
+
+def test_prompt_signs_unknown_asks_sudden_onset_without_a_floor(kb: Knowledge) -> None:
+    unsure = answer_all(kb, ["no"] * (FRONT - 1) + ["u"])
+    assert ask(unsure, kb).question.id == "sudden_onset"
+    assert not unknown_flags(unsure, kb)
+    assert not [f for f in engine.findings(unsure, kb) if kb.findings[f].floor]
+
+
+def test_a_state_from_the_previous_knowledge_keeps_its_bladder_emergency(kb: Knowledge) -> None:
+    old = {"v": engine.STATE_VERSION, "kb": "2026-11-25.1", "events": [["a", "bladder_bowel", "yes"]],
+           "carried": []}
+    salvaged = engine.salvage(old, kb)
+    assert engine.check_state(salvaged, kb) == salvaged
+    assert "loss_bladder_bowel" in engine.red_flags_heard(salvaged, kb)
