@@ -71,15 +71,15 @@ def _f(data: dict[str, Any], ident: str) -> dict[str, Any]:
 
 # (name, file, mutation, substrings the message must contain -- the file and the field path first)
 BROKEN: list[tuple[str, str, Mutation, list[str]]] = [
-    ("missing_reprompt", "questions.yaml", lambda d: d["questions"][3].pop("reprompt"),
-     ["questions.yaml: questions[3]", "reprompt"]),
+    ("missing_reprompt", "questions.yaml", lambda d: d["questions"][6].pop("reprompt"),
+     ["questions.yaml: questions[6]", "reprompt"]),
     ("missing_cause_source", "categories.yaml", lambda d: d["categories"][1]["causes"][2].pop("source"),
      ["categories.yaml: categories[1].causes[2]", "source"]),
     ("missing_finding_reason", "findings.yaml", lambda d: d["findings"][5].pop("reason"),
      ["findings.yaml: findings[5]", "reason"]),
     ("missing_version", "rules.yaml", lambda d: d.pop("version"), ["rules.yaml: ", "version"]),
-    ("wrong_type_question_type", "questions.yaml", lambda d: d["questions"][3].__setitem__("type", "yes_or_no"),
-     ["questions.yaml: questions[3].type"]),
+    ("wrong_type_question_type", "questions.yaml", lambda d: d["questions"][6].__setitem__("type", "yes_or_no"),
+     ["questions.yaml: questions[6].type"]),
     ("wrong_type_red_flag_bool", "findings.yaml", lambda d: d["findings"][0].__setitem__("red_flag", "yes"),
      ["findings.yaml: findings[0].red_flag"]),
     ("wrong_type_weight", "categories.yaml",
@@ -91,7 +91,7 @@ BROKEN: list[tuple[str, str, Mutation, list[str]]] = [
      ["questions.yaml: questions[1]", "plain"]),
     ("bad_duration_in_range", "questions.yaml",
      lambda d: _q(d, "duration")["ranges"][0].__setitem__("below", "one day"),
-     ["questions.yaml: questions[18].ranges[0].below"]),
+     ["questions.yaml: questions[21].ranges[0].below"]),
     ("unknown_finding_in_cause_feature", "categories.yaml",
      lambda d: d["categories"][1]["causes"][1]["features"].__setitem__("worse_when_running", 2),
      ["categories.yaml: categories[1].causes[1].features", "worse_when_running"]),
@@ -109,17 +109,17 @@ BROKEN: list[tuple[str, str, Mutation, list[str]]] = [
     ("duplicate_question_id", "questions.yaml", lambda d: d["questions"][6].__setitem__("id", "severe"),
      ["questions.yaml: questions", "severe"]),
     ("bad_ask_if_reference", "questions.yaml", lambda d: _q(d, "trigger").__setitem__("ask_if", "improves_fast"),
-     ["questions.yaml: questions[20].ask_if", "improves_fast"]),
+     ["questions.yaml: questions[23].ask_if", "improves_fast"]),
     ("bad_nested_ask_if_reference", "questions.yaml",
      lambda d: _q(d, "spread_area").__setitem__("ask_if", {"not": {"all": ["short_lived", "gets_better"]}}),
-     ["questions.yaml: questions[21].ask_if.not.all", "gets_better"]),
+     ["questions.yaml: questions[24].ask_if.not.all", "gets_better"]),
     ("malformed_ask_if", "questions.yaml", lambda d: _q(d, "spread_area").__setitem__("ask_if", {"nand": ["x"]}),
-     ["questions.yaml: questions[21].ask_if"]),
+     ["questions.yaml: questions[24].ask_if"]),
     ("unknown_finding_on_yes", "questions.yaml", lambda d: d["questions"][0]["on_yes"].append("incontinence"),
      ["questions.yaml: questions[0].on_yes", "incontinence"]),
     ("unknown_finding_in_option", "questions.yaml",
      lambda d: _q(d, "spread_area")["options"][0]["findings"].append("legs"),
-     ["questions.yaml: questions[21].options[0].findings", "legs"]),
+     ["questions.yaml: questions[24].options[0].findings", "legs"]),
     ("cited_without_date", "findings.yaml", lambda d: _f(d, "saddle_numbness")["cited"][0].pop("read"),
      ["findings.yaml: findings[5].cited[0]", "read"]),
     ("cited_and_source", "findings.yaml", lambda d: _f(d, "saddle_numbness").__setitem__("source", "bladder"),
@@ -132,13 +132,13 @@ BROKEN: list[tuple[str, str, Mutation, list[str]]] = [
      ["findings.yaml: findings[4].denial"]),
     ("new_check_follows_non_red_flag", "questions.yaml",
      lambda d: _q(d, "significant_trauma_new").__setitem__("follows", "severe"),
-     ["questions.yaml: questions[8].follows", "not a red flag"]),
+     ["questions.yaml: questions[11].follows", "not a red flag"]),
     ("new_check_with_findings", "questions.yaml",
      lambda d: _q(d, "saddle_numbness_new").__setitem__("on_yes", ["saddle_numbness"]),
-     ["questions.yaml: questions[4]", "no findings"]),
+     ["questions.yaml: questions[7]", "no findings"]),
     ("baseline_without_new_check", "questions.yaml",
      lambda d: _q(d, "worse_standing_walking").__setitem__("ask_if", {"baseline": "severe"}),
-     ["questions.yaml: questions[22].ask_if.baseline", "severe"]),
+     ["questions.yaml: questions[25].ask_if.baseline", "severe"]),
     ("self_care_sets_aside_a_red_flag", "rules.yaml",
      lambda d: d["policy"]["self_care_when"]["overrides"].append("significant_trauma"),
      ["rules.yaml: policy.self_care_when.overrides", "red flag"]),
@@ -154,18 +154,28 @@ BROKEN: list[tuple[str, str, Mutation, list[str]]] = [
      ["findings.yaml: findings[3]", "flor"]),
     # one question for several red flags (`covers`): only a red flag covers, and only red flags of its own floor
     ("covers_on_a_finding_not_a_red_flag", "findings.yaml",
-     lambda d: _f(d, "severe").update(floor="emergency", covers=["loss_bladder_bowel", "urinary_retention"]),
-     ["findings.yaml: findings[12].covers", "'loss_bladder_bowel'", "red flags of its own floor"]),
+     lambda d: _f(d, "persistent").update(floor="emergency", covers=["loss_bladder_bowel", "urinary_retention"]),
+     ["findings.yaml: findings[17].covers", "'loss_bladder_bowel'", "own floor and kind only"]),
     ("covers_a_finding_not_a_red_flag", "findings.yaml",
      lambda d: (_f(d, "severe").__setitem__("floor", "emergency"),
                 _f(d, "cauda_equina_sign")["covers"].append("severe")),
-     ["findings.yaml: findings[6].covers", "'severe'", "red flags of its own floor"]),
+     ["findings.yaml: findings[6].covers", "'severe'", "own floor and kind only"]),
     ("covers_a_red_flag_of_another_floor", "findings.yaml",
      lambda d: _f(d, "cauda_equina_sign")["covers"].append("weakness_walking_balance"),
-     ["findings.yaml: findings[6].covers", "'weakness_walking_balance'", "red flags of its own floor"]),
+     ["findings.yaml: findings[6].covers", "'weakness_walking_balance'", "own floor and kind only"]),
     ("covers_an_unknown_finding", "findings.yaml",
      lambda d: _f(d, "cauda_equina_sign")["covers"].append("incontinence"),
      ["findings.yaml: findings[6].covers", "unknown finding 'incontinence'"]),
+    # "I don't know" to a grouped question opens its signs (`on_unknown`): never a red flag nor a floor from it
+    ("on_unknown_names_a_red_flag", "questions.yaml",
+     lambda d: _q(d, "cauda_equina")["on_unknown"].append("loss_bladder_bowel"),
+     ["questions.yaml: questions[0].on_unknown", "'loss_bladder_bowel'", "must not be a red flag or have a floor"]),
+    ("on_unknown_names_a_finding_with_a_floor", "questions.yaml",
+     lambda d: _q(d, "prompt_signs")["on_unknown"].append("severe"),
+     ["questions.yaml: questions[17].on_unknown", "'severe'", "must not be a red flag or have a floor"]),
+    ("on_unknown_names_the_grouped_floor", "questions.yaml",
+     lambda d: _q(d, "prompt_signs").__setitem__("on_unknown", ["prompt_sign"]),
+     ["questions.yaml: questions[17].on_unknown", "'prompt_sign'", "must not be a red flag or have a floor"]),
 ]
 
 
@@ -188,13 +198,13 @@ def test_broken_source_names_file_and_field(
 def test_mutation_indices_still_point_where_intended() -> None:
     """Guard for BROKEN: if the YAML order changes, fix the indices above rather than test the wrong thing."""
     q = yaml.safe_load((KNOWLEDGE / "questions.yaml").read_text(encoding="utf-8"))["questions"]
-    assert [q[i]["id"] for i in (0, 1, 3, 4, 5, 8, 17, 18, 20, 21, 22)] == [
+    assert [q[i]["id"] for i in (0, 1, 6, 7, 8, 11, 20, 21, 23, 24, 25)] == [
         "cauda_equina", "cauda_equina_sign_new", "urinary_retention_new", "saddle_numbness_new",
         "weakness_walking_balance", "significant_trauma_new", "spreading_or_worsening", "duration", "trigger",
         "spread_area", "worse_standing_walking"]
-    assert "plain" in q[1] and q[1]["phase"] == "red_flag" and "reprompt" in q[3]
+    assert "plain" in q[1] and q[1]["phase"] == "red_flag" and "reprompt" in q[6]
     f = yaml.safe_load((KNOWLEDGE / "findings.yaml").read_text(encoding="utf-8"))["findings"]
-    assert [f[i]["id"] for i in (2, 4, 5, 6, 7, 9, 12)] == [
+    assert [f[i]["id"] for i in (2, 4, 5, 6, 7, 9, 14)] == [
         "significant_trauma", "urinary_retention", "saddle_numbness", "cauda_equina_sign", "both_legs",
         "cancer_history", "severe"]
     assert f[11]["id"] != "severe" and "source" in f[11]
@@ -202,7 +212,12 @@ def test_mutation_indices_still_point_where_intended() -> None:
     assert f[6]["red_flag"] and f[6]["floor"] == "emergency" and len(f[6]["covers"]) >= 2
     assert all(f[_index(f, c)]["red_flag"] and f[_index(f, c)]["floor"] == "emergency"
                for c in ("loss_bladder_bowel", "urinary_retention"))
-    assert not f[12].get("red_flag") and f[_index(f, "weakness_walking_balance")]["red_flag"]
+    # the on_unknown cases: each valid as is (findings without floor), the mutation names a red flag / a floor
+    assert q[0]["on_unknown"] == ["cauda_equina_unsure"] and q[17]["id"] == "prompt_signs"
+    assert q[17]["on_unknown"] == ["prompt_unsure"]
+    assert not f[14].get("red_flag") and "floor" in f[14] and f[0]["red_flag"]
+    assert f[17]["id"] == "persistent" and not f[17].get("red_flag") and not f[17].get("covers")
+    assert not f[14].get("red_flag") and f[_index(f, "weakness_walking_balance")]["red_flag"]
 
 
 def test_duplicate_cause_id_names_field(tmp_path: Path) -> None:
@@ -264,13 +279,13 @@ FROM_DICT_OK: list[tuple[str, Mutation, str]] = [
     ("policy_default", lambda d: d["policy"].pop("default"), "compiled.json: policy: missing field 'default'"),
     ("policy_unknown_floor", lambda d: d["policy"]["unknown_red_flag"].pop("floor"),
      "compiled.json: policy.unknown_red_flag: missing field 'floor'"),
-    ("range_findings", lambda d: _q(d, "duration")["ranges"][0].pop("findings"), "compiled.json: questions[18].ranges"),
+    ("range_findings", lambda d: _q(d, "duration")["ranges"][0].pop("findings"), "compiled.json: questions[21].ranges"),
 ]
 
 FROM_DICT_MORE: list[tuple[str, Mutation, str]] = [
     ("disposition_headline", lambda d: d["dispositions"][0].pop("headline"), "dispositions[0]"),
     ("disposition_id", lambda d: d["dispositions"][2].pop("id"), "dispositions[2]"),
-    ("option_id", lambda d: _q(d, "trigger")["options"][0].pop("id"), "questions[20].options[0]"),
+    ("option_id", lambda d: _q(d, "trigger")["options"][0].pop("id"), "questions[23].options[0]"),
 ]
 
 

@@ -251,10 +251,7 @@ def test_every_cited_red_flag_names_its_pages_and_date(kb: Knowledge, finding_id
 
 
 @pytest.mark.parametrize("fid", [
-    pytest.param(f, marks=pytest.mark.xfail(strict=True, reason=(
-        "knowledge/README.md ('Which rules come from which source') does not list cauda_equina_sign, a cited red "
-        "flag added by 4e351b2; knowledge/ is not this test folder's to edit"))) if f == "cauda_equina_sign" else f
-    for f in sorted(CITED)])
+f for f in sorted(CITED)])
 def test_cited_rules_are_listed_for_reviewers(kb: Knowledge, fid: str) -> None:
     """knowledge/README.md lists which rules come from which source."""
     readme = (KNOWLEDGE / "README.md").read_text("utf-8")

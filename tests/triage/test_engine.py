@@ -36,7 +36,9 @@ UNKNOWN_FLOOR = {"emergency": "prompt", "immediate": "prompt"}
 UNKNOWN_FLOOR["emergency"] = "immediate"
 
 
-SELF_CARE = {**{q: ("no",) for q in RED_FLAG_QUESTIONS + SEVERITY_QUESTIONS + PROMPT_SIGNS}, "duration": ("PT2H",),
+SIGN_QUESTIONS = ["bladder_bowel", "urinary_retention", "saddle_numbness"]  # asked after cauda_equina unknown
+SELF_CARE = {**{q: ("no",) for q in RED_FLAG_QUESTIONS + SIGN_QUESTIONS + SEVERITY_QUESTIONS + PROMPT_SIGNS},
+             "duration": ("PT2H",),
              "improves_with_movement": ("yes",), "trigger": ("sleep_position",)}
 
 
@@ -85,7 +87,14 @@ def test_red_flags_are_asked_first_then_severity_then_characterise(kb: Knowledge
 def test_red_flag_questions_in_the_knowledge_come_first(kb: Knowledge) -> None:
     phases = [q.phase for q in kb.questions]
     assert phases == sorted(phases, key=["red_flag", "severity", "characterise"].index)
-    assert [q.id for q in kb.questions if q.phase == "red_flag" and not q.follows] == RED_FLAG_QUESTIONS
+    assert [q.id for q in kb.questions if q.phase == "red_flag" and not q.follows and not q.ask_if] \
+        == RED_FLAG_QUESTIONS
+    # the three signs of cauda_equina, asked one by one only after "I don't know" to it, right after its check
+    opened = [q.id for q in kb.questions if q.phase == "red_flag" and not q.follows and q.ask_if]
+    assert opened == ["bladder_bowel", "urinary_retention", "saddle_numbness"]
+    assert all(kb.questions_by_id[q].ask_if == "cauda_equina_unsure" for q in opened)
+    ids = [q.id for q in kb.questions]
+    assert ids.index("bladder_bowel") == ids.index("cauda_equina_sign_new") + 1
     assert [q.id for q in kb.questions if q.phase == "severity"] == SEVERITY_QUESTIONS + PROMPT_SIGNS
     # each "is it new?" check comes with its red flag; the signs understood only when said have theirs too
     assert set(kb.new_check) == {f.id for f in kb.red_flags} - {"cancer_history"}
@@ -114,9 +123,10 @@ def test_yes_to_cauda_equina_is_an_emergency_as_soon_as_it_is_new(kb: Knowledge)
 
 @pytest.mark.parametrize("sign", CAUDA_SIGNS)
 def test_a_cauda_equina_sign_said_on_its_own_is_an_emergency_as_soon_as_it_is_new(kb: Knowledge, sign: str) -> None:
-    """The three signs have no question of their own any more, but are still understood when said ("I wet
-    myself"), each with its own check."""
-    assert not [q for q in kb.questions if sign in q.on_yes]
+    """The three signs have a question of their own only after "I don't know" to cauda_equina, and are still
+    understood when said ("I wet myself"), each with its own check."""
+    own = [q for q in kb.questions if sign in q.on_yes]
+    assert len(own) == 1 and own[0].ask_if == "cauda_equina_unsure"
     state = engine.volunteer(engine.new_state(kb), kb, sign)
     check = ask(state, kb)
     assert check.question.follows == sign and check.number == 1
@@ -175,13 +185,18 @@ def test_unknown_red_flag_is_rephrased_once_then_cautious(kb: Knowledge, positio
     assert isinstance(nxt, Result) or (nxt.question.id != qid and not nxt.rephrase)
     # the rest of the answers fit self-care exactly; the unknown flag keeps it at least its own unknown floor:
     # same day (immediate) for an emergency-level sign, prompt for the others
-    flag = kb.findings[FLAG_OF[qid]]
-    res = run(kb, SELF_CARE, state=state).result
+    # cauda_equina: its signs are then asked one by one; the one still unknown (bladder) is the unknown flag
+    oracle = {**SELF_CARE, "bladder_bowel": ("u", "u")} if qid == "cauda_equina" else SELF_CARE
+    unknown_flag = "loss_bladder_bowel" if qid == "cauda_equina" else FLAG_OF[qid]
+    if qid == "cauda_equina":
+        assert isinstance(nxt, Ask) and nxt.question.id == "bladder_bowel"
+    flag = kb.findings[unknown_flag]
+    res = run(kb, oracle, state=state).result
     assert res.disposition == UNKNOWN_FLOOR[flag.floor or ""]
-    assert res.watch_list[0] == FLAG_OF[qid]
-    assert res.unknown_red_flags == (FLAG_OF[qid],)
+    assert res.watch_list[0] == unknown_flag
+    assert res.unknown_red_flags == (unknown_flag,)
     # every red flag on the watch-list; one that only gathers others (cauda_equina_sign) only while it is unknown
-    assert set(res.watch_list) == {f.id for f in kb.red_flags if not f.covers} | {FLAG_OF[qid]}
+    assert set(res.watch_list) == {f.id for f in kb.red_flags if not f.covers} | {unknown_flag}
     assert len(res.watch_list) == len(set(res.watch_list))
     assert not res.urgent_reasons  # the reason is the unknown sign (the skill says "we couldn't rule out ...")
 
@@ -206,17 +221,19 @@ def test_two_unknown_red_flags_are_named_first_in_question_order(kb: Knowledge) 
 def test_an_unknown_emergency_sign_goes_before_an_unknown_immediate_one(kb: Knowledge) -> None:
     weak = answer_all(kb, ["no", "u", "u"])  # weakness unknown: prompt
     assert run(kb, SELF_CARE, state=weak).result.disposition == "prompt"
-    cauda = answer_all(kb, ["u", "u"])  # the cauda equina signs unknown: immediate
+    cauda = answer_all(kb, ["u", "u"])  # the cauda equina signs unknown: immediate while its signs are asked
+    assert ask(cauda, kb).question.id == "bladder_bowel"
+    cauda = answer_all(kb, ["u", "u", "no", "no"], cauda)  # bladder unknown, the other two no
     res = result(cauda, kb)
     # once immediate, only questions that could make it an emergency are asked: not weakness, injury, fever --
     # and none is left, so the advice comes at once
-    assert res.disposition == "immediate" and res.questions_asked == 2
-    assert res.unknown_red_flags == ("cauda_equina_sign",) and res.watch_list[0] == "cauda_equina_sign"
+    assert res.disposition == "immediate" and res.questions_asked == 6
+    assert res.unknown_red_flags == ("loss_bladder_bowel",) and res.watch_list[0] == "loss_bladder_bowel"
     # both unknown (a stored state need not follow the engine's order): the emergency-level sign is named first
     both = {**weak, "events": [*weak["events"], ["u", "cauda_equina"], ["u", "cauda_equina"]]}
-    res = result(engine.check_state(both, kb), kb)
+    res = run(kb, {**SELF_CARE, "bladder_bowel": ("u", "u")}, state=engine.check_state(both, kb)).result
     assert res.disposition == "immediate"
-    assert res.unknown_red_flags == res.watch_list[:2] == ("cauda_equina_sign", "weakness_walking_balance")
+    assert res.unknown_red_flags == res.watch_list[:2] == ("loss_bladder_bowel", "weakness_walking_balance")
 
 
 def test_unknown_then_answered_on_rephrase_is_not_cautious(kb: Knowledge) -> None:
@@ -766,10 +783,15 @@ def test_the_watch_list_names_the_cauda_equina_signs_one_by_one(kb: Knowledge) -
         said = set(engine.findings(state, kb))
         assert [f for f in CAUDA_SIGNS if f in res.watch_list] == [f for f in CAUDA_SIGNS if f not in said], name
     assert "loss_bladder_bowel" not in result(cases["bladder said"], kb).watch_list
-    unknown = result(answer_all(kb, ["u", "u"]), kb)
+    # "I don't know" to the grouped question: its signs are asked; the one that stays unknown heads the list, and
+    # the grouped line is not listed beside its three once each has been asked
+    unsure = answer_all(kb, ["u", "u"])
+    assert ask(unsure, kb).question.id == "bladder_bowel"
+    unknown = result(answer_all(kb, ["u", "u", "no", "no"], unsure), kb)
     assert unknown.disposition == "immediate"
-    assert unknown.unknown_red_flags[0] == unknown.watch_list[0] == "cauda_equina_sign"
-    assert set(CAUDA_SIGNS) <= set(unknown.watch_list[1:])
+    assert unknown.unknown_red_flags[0] == unknown.watch_list[0] == "loss_bladder_bowel"
+    assert "cauda_equina_sign" not in unknown.watch_list
+    assert set(CAUDA_SIGNS) <= set(unknown.watch_list)
 
 
 @pytest.mark.parametrize("sign", CAUDA_SIGNS)
@@ -801,9 +823,12 @@ def test_no_to_the_prompt_signs_asks_none_of_them_and_yes_asks_them_one_by_one(k
     assert ask(answer_all(kb, ["no", "no"], yes), kb).question.id == "spreading_or_worsening"
     # a "yes" that already gives prompt care: the others are skipped
     assert ask(answer_all(kb, ["no", "yes"], yes), kb).question.id == "duration"
-    # "I don't know" is not a yes: none of the three is asked
+    # "I don't know" is not a yes: the three are asked one by one, with no floor from the "I don't know"
     unsure = answer_all(kb, ["no"] * (FRONT - 1) + ["u"])
-    assert ask(unsure, kb).question.id == "duration"
+    assert ask(unsure, kb).question.id == "sudden_onset"
+    assert "prompt_sign" not in engine.findings(unsure, kb)
+    assert result(answer_all(kb, ["no"] * 3 + ["P2W", "back_only"] + ["no"] * 4, unsure), kb).disposition \
+        == "routine"
 
 
 def test_the_self_care_pattern_still_sets_aside_a_positional_sudden_onset(kb: Knowledge) -> None:
@@ -835,8 +860,10 @@ def test_a_question_that_opens_others_carries_their_floors(kb: Knowledge) -> Non
     assert kb.highest_floor["prompt_signs"] == kb.level("prompt")
     assert all(kb.highest_floor[q] == kb.level("prompt") for q in PROMPT_SIGNS)
     assert kb.highest_floor["cauda_equina"] == kb.level("emergency")
-    # its own finding has no floor: the floor is the questions' it opens
-    assert kb.findings["prompt_sign"].floor is None
+    # its own finding is prompt care until each sign it covers is answered; "I don't know" records no floor
+    assert kb.findings["prompt_sign"].floor == "prompt"
+    assert kb.findings["prompt_sign"].covers == tuple(PROMPT_SIGNS)
+    assert kb.findings["prompt_unsure"].floor is None and not kb.findings["prompt_unsure"].red_flag
 
 
 @pytest.mark.parametrize(("replies", "count", "disposition"), [
@@ -851,3 +878,71 @@ def test_questions_before_non_urgent_advice(kb: Knowledge, replies: list[str], c
     assert res.disposition == disposition
     assert len(ids) == res.questions_asked == count
     assert ids[:FRONT] == RED_FLAG_QUESTIONS + SEVERITY_QUESTIONS
+
+
+# --- "I don't know" to a grouped question opens its signs one by one (Question.on_unknown) ---------------------
+
+def unknown_flags(state: dict[str, Any], kb: Knowledge) -> list[str]:
+    return list(engine._replay(kb, engine.check_state(state, kb)).unknown_red_flags)
+
+
+def test_unknown_cauda_equina_asks_each_sign_then_settles_when_all_are_no(kb: Knowledge) -> None:
+    unsure = answer_all(kb, ["u", "u"])
+    assert "cauda_equina_unsure" in engine.findings(unsure, kb)
+    assert "cauda_equina_sign" in unknown_flags(unsure, kb)  # unknown while the signs are unasked
+    asked = []
+    state = unsure
+    for _ in range(3):
+        step = ask(state, kb)
+        asked.append(step.question.id)
+        state = engine.answer(state, kb, "no")
+    assert asked == ["bladder_bowel", "urinary_retention", "saddle_numbness"]
+    assert "cauda_equina_sign" not in unknown_flags(state, kb)
+    assert ask(state, kb).question.id == "weakness_walking_balance"
+
+
+@pytest.mark.parametrize(("position", "sign"), list(enumerate(CAUDA_SIGNS)))
+def test_one_sign_unknown_twice_is_the_unknown_red_flag(kb: Knowledge, position: int, sign: str) -> None:
+    replies = ["no"] * 3
+    replies[position:position + 1] = ["u", "u"]
+    state = answer_all(kb, ["u", "u", *replies])
+    assert unknown_flags(state, kb)[0] == sign
+    assert "cauda_equina_sign" not in unknown_flags(state, kb)
+    res = run(kb, {q.id: ("no",) if q.type != "choice" else (q.options[-1].id,) for q in kb.questions},
+              state=state).result
+    assert res.level >= LEVELS["immediate"] and res.watch_list[0] == sign
+    assert res.unknown_red_flags[0] == sign
+
+
+def test_prompt_signs_yes_then_unknown_to_each_is_prompt_care(kb: Knowledge) -> None:
+    yes = answer_all(kb, ["no"] * (FRONT - 1) + ["yes"])
+    state = answer_all(kb, ["u", "u", "u"], yes)
+    res = result(answer_all(kb, ["P2W", "back_only"] + ["no"] * 4, state), kb)
+    assert res.disposition == "prompt" and res.urgent_reasons == ("prompt_sign",)
+
+
+def test_prompt_signs_yes_with_a_positional_sudden_onset_is_self_care(kb: Knowledge) -> None:
+    ids, res = _asked(kb, ["no"] * (FRONT - 1) + ["yes", "yes", "no", "no", "PT2H", "yes", "sleep_position"])
+    assert ids[FRONT - 1:FRONT + 3] == ["prompt_signs", *PROMPT_SIGNS]
+    assert res.disposition == "self_care"
+
+
+def test_prompt_signs_yes_then_all_three_no_is_not_prompt(kb: Knowledge) -> None:
+    ids, res = _asked(kb, ["no"] * (FRONT - 1) + ["yes", "no", "no", "no", "P2W", "back_only"] + ["no"] * 4)
+    assert ids[FRONT:FRONT + 3] == PROMPT_SIGNS
+    assert res.disposition == "routine" and "prompt_sign" not in res.urgent_reasons
+
+
+def test_prompt_signs_unknown_asks_sudden_onset_without_a_floor(kb: Knowledge) -> None:
+    unsure = answer_all(kb, ["no"] * (FRONT - 1) + ["u"])
+    assert ask(unsure, kb).question.id == "sudden_onset"
+    assert not unknown_flags(unsure, kb)
+    assert not [f for f in engine.findings(unsure, kb) if kb.findings[f].floor]
+
+
+def test_a_state_from_the_previous_knowledge_keeps_its_bladder_emergency(kb: Knowledge) -> None:
+    old = {"v": engine.STATE_VERSION, "kb": "2026-11-25.1", "events": [["a", "bladder_bowel", "yes"]],
+           "carried": []}
+    salvaged = engine.salvage(old, kb)
+    assert engine.check_state(salvaged, kb) == salvaged
+    assert "loss_bladder_bowel" in engine.red_flags_heard(salvaged, kb)
