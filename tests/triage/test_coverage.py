@@ -86,7 +86,8 @@ CITED = {
 }
 # finding -> what the question that asks it must name (the signs are asked together, each named)
 COVERED_NAMED = {"loss_bladder_bowel": ["bladder", "bowels"], "urinary_retention": ["peeing"],
-                 "saddle_numbness": ["between your legs", "bottom"]}
+                 "saddle_numbness": ["between your legs", "bottom"],
+                 "sudden_onset": ["suddenly"], "severe": ["severe"], "spreading_or_worsening": ["spreading", "worse"]}
 CITED_SOURCES = Path("/work/shared/sources/red-flags-beyond-the-article.md")
 READ_ON = "2026-11-24"
 

@@ -185,9 +185,6 @@ def test_top_cause_of_its_category(kb: Knowledge, graph: Graph) -> None:
     assert set(kb.causes) - tops == {"spondylolisthesis"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "knowledge/findings.yaml: cauda_equina_unsure.reason and prompt_unsure.reason (added by 521b248) say 'you' with "
-    "no reason_other; knowledge/ is not this test folder's to edit"))
 def test_every_second_person_wording_has_its_third_person_form(kb: Knowledge) -> None:
     """Asking for someone else ("it's for my dad") changes the wording for the rest of the session: every question,
     plain rewording, variant, reason, denial and disposition that speaks to "you" has its *_other form, and that
