@@ -57,9 +57,23 @@ SESSION_INTENTS: Final = {
 
 UNKNOWN = "unknown"  # in a plan: "I don't know" to that question
 
+# Plausible answer plans, tried in order until the question is asked (the engine skips a question whose answer
+# could no longer change the advice or the top cause, so one plan does not reach every question).
+# "Does moving help?" (and what started it) is asked only when the numbness has lasted less than a day; the
+# sudden / severe / spreading questions only after a yes to the grouped question (prompt_signs); the "is any of
+# it new?" check of the grouped cauda equina question only after a yes to it.
+PLANS: tuple[dict[str, str], ...] = (
+    {"duration": "P2W", "spread_area": "legs_feet"},
+    {"duration": "P2W", "spread_area": "back_only"},
+    {"duration": "P2W", "spread_area": "feet_and_hands"},
+    {"duration": "PT2H", "improves_with_movement": "yes", "trigger": "no_trigger", "spread_area": "legs_feet"},
+    {"prompt_signs": "yes", "duration": "P2W", "spread_area": "legs_feet"},
+    {"cauda_equina": "yes"},
+    {"cauda_equina": UNKNOWN},  # "I don't know" (twice): the three signs one by one
+)
+
 
 @dataclass(frozen=True)
-
 class Item:
     locale: str
     text: str
@@ -149,27 +163,12 @@ class Harness:
         self.replies.append(reply)
         return reply
 
-    # Plausible answer plans, tried in order until the question is asked (the engine skips a question whose answer
-    # could no longer change the advice or the top cause, so one plan does not reach every question).
-    # "Does moving help?" (and what started it) is asked only when the numbness has lasted less than a day; the
-    # sudden / severe / spreading questions only after a yes to the grouped question (prompt_signs); the "is any of
-    # it new?" check of the grouped cauda equina question only after a yes to it.
-    PLANS: tuple[dict[str, str], ...] = (
-        {"duration": "P2W", "spread_area": "legs_feet"},
-        {"duration": "P2W", "spread_area": "back_only"},
-        {"duration": "P2W", "spread_area": "feet_and_hands"},
-        {"duration": "PT2H", "improves_with_movement": "yes", "trigger": "no_trigger", "spread_area": "legs_feet"},
-        {"prompt_signs": "yes", "duration": "P2W", "spread_area": "legs_feet"},
-        {"cauda_equina": "yes"},
-        {"cauda_equina": UNKNOWN},  # "I don't know" (twice): the three signs one by one
-    )
-
     def state_at(self, question_id: str) -> dict[str, Any]:
         """An interview with ``question_id`` open, reached by a plausible path (no to red flags and warning
         signs, then the first of PLANS that asks it; "no" to the rest)."""
         if question_id in self._states:
             return self._states[question_id]
-        for plan in self.PLANS:
+        for plan in PLANS:
             state = self._walk_to(question_id, plan)
             if state is not None:
                 self._states[question_id] = state

@@ -156,6 +156,19 @@ def test_an_unreadable_state_keeps_its_red_flags_whatever_arrives(conversation, 
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_a_red_flag_said_in_passing_with_an_unreadable_state_is_kept(conversation, kind):
+    """The reply answers nothing of the new interview, but a sign said in it is the person's own words, not an
+    answer to an unheard question: "both my legs" is recorded (and its "is that new?" check asked) like any other."""
+    conv = conversation()
+    conv.launch()
+    conv.attributes["interview"] = _forged(kind)
+    turn = conv.intent("BodyAreaIntent", {"area": {"value": "both legs", "id": "legs_feet"}})
+    assert "Is that new, or worse" in turn.speech, turn.speech
+    assert conv.yes().speech
+    assert "both_legs" in heard(conv) and "weakness_walking_balance" in heard(conv)
+
+
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("through", ["lambda", "webservice"])
 def test_the_person_is_told_in_one_sentence(kind, through):
     skill = build_skill()

@@ -7,25 +7,12 @@ import itertools
 
 import pytest
 
-from tools.speech_eval import UNKNOWN
+from tools.speech_eval import PLANS, UNKNOWN  # the answer plans that reach every question
 from triage import engine
 from triage.knowledge import condition_refs, load_knowledge
 
 KB = load_knowledge()
 FIRST = KB.questions[0]
-
-
-# Answer plans, tried in order until the question is asked. "Does moving help?" (and what started it) is asked only
-# when the numbness has lasted less than a day; sudden / severe / spreading only after a yes to the grouped
-# prompt_signs question ("sudden, severe, or spreading?").
-PLANS: tuple[dict[str, str], ...] = (
-    {"duration": "P2W", "spread_area": "legs_feet"},
-    {"duration": "P2W", "spread_area": "back_only"},
-    {"duration": "P2W", "spread_area": "feet_and_hands"},
-    {"duration": "PT2H", "improves_with_movement": "yes", "trigger": "no_trigger", "spread_area": "legs_feet"},
-    {"prompt_signs": "yes", "duration": "P2W", "spread_area": "legs_feet"},
-    {"cauda_equina": UNKNOWN},  # "I don't know" twice: bladder, peeing and numbness between the legs one by one
-)
 
 
 def _volunteered_first(question_id: str) -> str | None:

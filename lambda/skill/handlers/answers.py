@@ -26,9 +26,9 @@ Handle = Callable[[Any, HandlerInput], Response]
 NEGATIVE_STARTS = (["none"], ["neither"], ["nowhere"], ["nothing"], ["no"], ["not"])
 
 
-def opens_properly(handle: Handle) -> Handle:
-    """An answer that opens a session ("ask back numbness helper: yes") answers nothing the person has heard:
-    start the interview properly instead, with the welcome and the first question."""
+def opens_session(handle: Handle) -> Handle:
+    """An answer that opens a session ("ask back numbness helper: yes") answers nothing the person has heard: start
+    the interview properly instead, with the welcome and the first question."""
 
     @functools.wraps(handle)
     def wrapper(self: Any, handler_input: HandlerInput) -> Response:
@@ -41,11 +41,23 @@ def opens_properly(handle: Handle) -> Handle:
 
 
 def unheard(handler_input: HandlerInput) -> Response | None:
-    """When the interview could not be read (another knowledge version after a deploy, a damaged state) it starts
-    again, keeping its red flags: the person's reply was meant for a question of the old interview, so it answers
-    none of the new one; the first question is asked (after the one-sentence notice)."""
+    """An interview that could not be read (another knowledge version after a deploy, a damaged state) starts again,
+    keeping its red flags. A reply meant for a question of the old interview answers none of the new one: the new
+    first question is asked, after the one-sentence notice. An open offer ("delete my data?") still takes its yes
+    or no. A sign said in passing is not an answer, and is kept (VolunteerSymptomHandler, ChoiceHandler)."""
     turn = Turn.of(handler_input)
-    return respond(handler_input, turn.state, Speech(turn.t)) if turn.salvaged else None
+    return respond(handler_input, turn.state, Speech(turn.t)) if turn.salvaged and turn.offer is None else None
+
+
+def opens_properly(handle: Handle) -> Handle:
+    """For a handler whose every reply answers the open question: opens_session, then unheard."""
+
+    @opens_session
+    @functools.wraps(handle)
+    def wrapper(self: Any, handler_input: HandlerInput) -> Response:
+        return unheard(handler_input) or handle(self, handler_input)
+
+    return wrapper
 
 
 def answer(handler_input: HandlerInput, value: str) -> Response:
@@ -53,9 +65,6 @@ def answer(handler_input: HandlerInput, value: str) -> Response:
     means for a question that is not yes/no is the engine's rule (engine.answer)."""
     turn = Turn.of(handler_input)
     t = turn.t
-    restarted = unheard(handler_input)
-    if restarted is not None:
-        return restarted
     q = turn.question
     if q is None:
         return continue_after(handler_input, Speech(t).say("not_an_answer"), guide=True)
@@ -101,9 +110,6 @@ class DontKnowHandler(AbstractRequestHandler):
         q = turn.question
         if q is None or holding(turn):
             return continue_after(handler_input, Speech(t).say("yes_no_hint"), guide=True)
-        restarted = unheard(handler_input)
-        if restarted is not None:
-            return restarted
         new_state = engine.dont_know(turn.state, turn.kb, asking=q)
         turn.update(new_state)
         intro = Speech(t)
@@ -148,7 +154,7 @@ class ChoiceHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return any(is_intent_name(name)(handler_input) for name in self.SLOTS)
 
-    @opens_properly
+    @opens_session
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
         t, kb = turn.t, turn.kb
@@ -164,12 +170,12 @@ class ChoiceHandler(AbstractRequestHandler):
             if q.slot_type == slot_type:
                 if not values:
                     return continue_after(handler_input, Speech(t).say("choice_no_match"), guide=True)
-                return choose(handler_input, q, values, words, both)
+                return unheard(handler_input) or choose(handler_input, q, values, words, both)
             if values and all(v in none_ids for v in values) and words.split()[:1] in NEGATIVE_STARTS:
                 # "none of those", "nowhere else", "neither": a no to whatever is open (a yes/no question, or the
                 # other choice question's none option). Other words for a none option ("something else", "it just
                 # started", "only my back") answer nothing else and are asked again.
-                return answer(handler_input, NO)
+                return unheard(handler_input) or answer(handler_input, NO)
         # Not the open question: if the choice names a symptom, take it as volunteered ("a rash" while another
         # question is open). An option that stands for several signs ("both") names nothing on its own.
         options = [o for qq in kb.questions if qq.slot_type == slot_type for o in qq.options
@@ -207,9 +213,6 @@ def choose(handler_input: HandlerInput, q: Question, values: list[str], words: s
         places.remove("legs_feet")  # "my hands and my feet": one place (feet and hands), not two
     if not places:
         return continue_after(handler_input, Speech(turn.t).say("choice_no_match"), guide=True)
-    restarted = unheard(handler_input)
-    if restarted is not None:
-        return restarted
     try:
         state = engine.answer(turn.state, turn.kb, places if q.multiple else places[0], asking=q)
     except engine.TriageError:

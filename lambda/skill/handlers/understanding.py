@@ -11,7 +11,7 @@ from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill.conversation import ack, finish, respond
-from skill.handlers.answers import answer, opens_properly, unheard
+from skill.handlers.answers import answer, opens_properly
 from skill.offers import OFFERS, continue_after, holding, narrow, narrowed_option, narrowed_to
 from skill.slots import raw_value, resolved_id
 from skill.speech import Speech
@@ -39,9 +39,6 @@ class PartialAnswerHandler(AbstractRequestHandler):
             return continue_after(handler_input, Speech(t).say("duration_how_long"), guide=True)
         if q.type == "choice":
             return continue_after(handler_input, Speech(t).say("choice_which"), guide=True)
-        restarted = unheard(handler_input)
-        if restarted is not None:
-            return restarted
         value = engine.cautious_answer(q, turn.kb)
         state = engine.answer(turn.state, turn.kb, value, asking=q)
         return respond(handler_input, state, Speech(t).say("partial_yes" if value == YES else "partial_no"))
@@ -71,9 +68,6 @@ class NewOrLongStandingHandler(AbstractRequestHandler):
         value = YES if self.new else NO
         if q is None or turn.offer is not None or holding(turn):
             return continue_after(handler_input, Speech(t).say("yes_no_hint"), guide=True)
-        restarted = unheard(handler_input)
-        if restarted is not None:
-            return restarted
         if q.follows:
             return answer(handler_input, value)
         if q.type == "duration":  # "I've had it for years": at least a year; "it's only just started": how long?
