@@ -233,17 +233,19 @@ def _replay(kb: Knowledge, state: Mapping[str, Any]) -> Interview:
     for q in kb.questions:
         if q.id not in iv.answered and not q.possible_findings.isdisjoint(known):
             iv.answered.add(q.id)
-    iv.unknown_red_flags = [f for f in iv.unknown_red_flags if f not in known and not _covered(kb, iv, f)]
+    iv.unknown_red_flags = [f for f in iv.unknown_red_flags if f not in known and not _covered(kb, f, iv.answered)]
     # the most serious unknown first: it names the reason and heads the watch-list
     iv.unknown_red_flags.sort(key=lambda f: -_unknown_level(kb, f))
     return iv
 
 
-def _covered(kb: Knowledge, iv: Interview, finding_id: str) -> bool:
-    """An unknown grouped red flag ("I don't know" to bladder, peeing or numbness between the legs) is settled once
-    each sign it covers has had its own question answered (one still unknown is an unknown red flag itself)."""
+def _covered(kb: Knowledge, finding_id: str, asked: set[str]) -> bool:
+    """A grouped finding (``covers``: "any of these?") whose signs have each had their own question in ``asked``.
+    With the questions answered at all, an unknown grouped red flag ("I don't know" to bladder, peeing or numbness
+    between the legs) is settled (one still unknown is an unknown red flag itself); with those answered yes or no,
+    a grouped yes is superseded by what they say (_superseded)."""
     covers = kb.findings[finding_id].covers
-    return bool(covers) and all(c in kb.yes_no_for and kb.yes_no_for[c].id in iv.answered for c in covers)
+    return bool(covers) and all(c in kb.yes_no_for and kb.yes_no_for[c].id in asked for c in covers)
 
 
 def _unknown_level(kb: Knowledge, finding_id: str) -> int:
@@ -257,12 +259,7 @@ def _superseded(kb: Knowledge, iv: Interview) -> frozenset[str]:
     """Findings that stand for "one of these" (``covers``: a yes to a grouped question) once each sign they cover has
     had its own question answered yes or no: those answers then say which, and the grouped yes no longer sets the
     advice. While any of them is unanswered or "I don't know", the grouped yes keeps its floor."""
-    out = set()
-    for fid in iv.findings:
-        covers = kb.findings[fid].covers
-        if covers and all(c in kb.yes_no_for and kb.yes_no_for[c].id in iv.replied for c in covers):
-            out.add(fid)
-    return frozenset(out)
+    return frozenset(f for f in iv.findings if _covered(kb, f, iv.replied))
 
 
 def _floor(kb: Knowledge, iv: Interview, set_aside: frozenset[str] = frozenset()) -> int:

@@ -220,12 +220,13 @@ class Knowledge:
         }
         # a question that opens others (their ask_if names its findings: "any of these?" then each one) can lead to
         # their floors too
+        gates = {r.id: condition_refs(r.ask_if) for r in self.questions}
+        opens = {q.id: [r.id for r in self.questions if r is not q and not q.possible_findings.isdisjoint(gates[r.id])]
+                 for q in self.questions}
         for _ in range(len(self.questions)):
             changed = False
             for q in self.questions:
-                opened = [r for r in self.questions
-                          if r is not q and not q.possible_findings.isdisjoint(condition_refs(r.ask_if))]
-                top = max((highest[r.id] for r in opened), default=-1)
+                top = max((highest[r] for r in opens[q.id]), default=-1)
                 if top > highest[q.id]:
                     highest[q.id], changed = top, True
             if not changed:
