@@ -258,8 +258,11 @@ def _unknown_level(kb: Knowledge, finding_id: str) -> int:
 def _superseded(kb: Knowledge, iv: Interview) -> frozenset[str]:
     """Findings that stand for "one of these" (``covers``: a yes to a grouped question) once each sign they cover has
     had its own question answered yes or no: those answers then say which, and the grouped yes no longer sets the
-    advice. While any of them is unanswered or "I don't know", the grouped yes keeps its floor."""
-    return frozenset(f for f in iv.findings if _covered(kb, f, iv.replied))
+    advice. While any of them is unanswered or "I don't know", the grouped yes keeps its floor. A grouped red flag
+    (cauda_equina_sign) is never superseded: a red flag is withdrawn only explicitly (rules.yaml), and its signs are
+    asked one by one only after "I don't know" to it, so a yes and "no" to each sign meet only when an interview
+    carrying the yes replaces another (engine.with_red_flags) -- the yes keeps its emergency."""
+    return frozenset(f for f in iv.findings if not kb.findings[f].red_flag and _covered(kb, f, iv.replied))
 
 
 def _floor(kb: Knowledge, iv: Interview, set_aside: frozenset[str] = frozenset()) -> int:

@@ -696,6 +696,23 @@ def test_salvage_keeps_exactly_the_red_flags_a_readable_state_affirmed(kb: Knowl
     assert salvaged["events"] == []  # nothing else is guessed from a state of another version
 
 
+def test_a_grouped_red_flag_carried_in_is_not_undone_by_no_to_each_sign(kb: Knowledge) -> None:
+    """Found by the seeded profile (--hypothesis-seed=5): a yes to "bladder, peeing or numb between the legs?" carried
+    into an interview where the person said "I don't know" to that question and then "no" to each sign. A red flag
+    is withdrawn only explicitly ("Just to be sure: ..."), so the carried yes keeps its emergency; only a grouped
+    finding that is not a red flag (prompt_sign) is replaced by the answers to its signs."""
+    other = answer_all(kb, ["u", "u", "no", "no", "no"])
+    assert {"bladder_bowel", "urinary_retention", "saddle_numbness"} <= {
+        e[1] for e in other["events"] if e[0] == "a"}
+    merged = engine.with_red_flags(other, kb, ["cauda_equina_sign"])
+    assert engine.red_flags_heard(merged, kb) == ("cauda_equina_sign",)
+    state = merged
+    while isinstance(step := engine.next_step(state, kb), Ask):
+        assert not step.question.follows or step.question.follows == "cauda_equina_sign", step.question.id
+        state = engine.answer(state, kb, "yes" if step.question.follows else "no")
+    assert step.disposition == "emergency" and "cauda_equina_sign" in step.urgent_reasons
+
+
 @settings(max_examples=300)
 @given(junk=st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
                          lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
