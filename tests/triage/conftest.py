@@ -20,15 +20,17 @@ def kb() -> Knowledge:
 
 # The answer graph, bounded. Exhaustive over every reply (yes / no / "I don't know" with its rephrase, each choice
 # option, durations PT2H and P2W) for:
-#   FRONT: the red_flag and severity phases (with prompt_signs and, after a yes, its three signs), with the
-#          characterise phase answered by each of three tails;
-#   CAUDA: every red-flag question and every "is it new?" check that an answer can open, with the severity phase
-#          "no" and the temporary tail;
+#   FRONT: the red_flag and severity phases (with prompt_signs and, after a yes or "I don't know", its three
+#          signs), with the characterise phase answered by each of three tails; "is it new?" checks "yes", and the
+#          three cauda equina signs asked one by one after "I don't know" to cauda_equina "no" (NEW_FLAGS);
+#   CAUDA: cauda_equina, the three signs it opens and every "is it new?" check those can open, the other red flags
+#          "no" (cauda/signs); then the other red flags and their checks, cauda_equina "no" (cauda/others); both
+#          with the severity phase "no" and the temporary tail. (Branching both together multiplies to ~450,000
+#          paths; the combinations are left to the random full paths in test_invariants.py.)
 #   SAID:  each cauda equina sign said on the person's own before the first question (its own check, then
 #          cauda_equina in its "apart from what you've told me" wording when the sign is long-standing);
 #   BACK:  the characterise phase, after a front of all "no", and after a front with one red flag unknown twice.
-# (The whole graph is far too slow for CI. tests/triage/test_invariants.py adds hypothesis-driven random full paths
-# with volunteered findings.)
+# (tests/triage/test_invariants.py adds hypothesis-driven random full paths with volunteered findings.)
 TAILS = {
     "dont_know": {},
     "compression": {
@@ -39,13 +41,17 @@ TAILS = {
     "temporary": {"duration": ("PT2H",), "improves_with_movement": ("yes",), "trigger": ("sleep_position",)},
 }
 
-# Every "is it new?" check an answer can open (the others follow a sign said on the person's own: SAID below).
+# Every "is it new?" check an answer to a question asked of everyone can open (the three signs' own checks open
+# after "I don't know" to cauda_equina, or follow a sign said on the person's own: CAUDA and SAID below).
 ANSWER_CHECKS = ("cauda_equina_sign_new", "weakness_walking_balance_new", "significant_trauma_new",
                  "weight_loss_fever_sweats_new")
-# In FRONT the checks are answered "yes, it's new" and cancer_history "no" (NEW_FLAGS), so the size stays bounded
-# (each red flag with its check has about a dozen replies); CAUDA branches them, with the severity phase "no".
-NEW_FLAGS = {"cancer_history": ("no",), **{q: ("yes",) for q in ANSWER_CHECKS}}
-CAUDA = {"prompt_signs": ("no",)}
+ONE_BY_ONE = ("bladder_bowel", "urinary_retention", "saddle_numbness")
+NEW_FLAGS = {"cancer_history": ("no",), **{q: ("yes",) for q in ANSWER_CHECKS}, **{q: ("no",) for q in ONE_BY_ONE}}
+OTHER_FLAGS = ("weakness_walking_balance", "significant_trauma", "weight_loss_fever_sweats", "cancer_history")
+CAUDA = {
+    "signs": {"prompt_signs": ("no",), **{q: ("no",) for q in OTHER_FLAGS}},
+    "others": {"prompt_signs": ("no",), "cauda_equina": ("no",)},
+}
 # In SAID the other red flags are "no": only the sign said, its check and cauda_equina (with its check) branch.
 SAID_SIGNS = ("loss_bladder_bowel", "urinary_retention", "saddle_numbness")
 SAID = {"weakness_walking_balance": ("no",), "significant_trauma": ("no",), "weight_loss_fever_sweats": ("no",),
@@ -62,8 +68,9 @@ def graph(kb: Knowledge) -> list[tuple[str, list[Any], dict[str, tuple[str, ...]
     for name, tail in TAILS.items():
         for path, said in walk(kb, branch=frozenset({"red_flag", "severity"}), tail={**NEW_FLAGS, **tail}):
             out.append((f"front/{name}", path, said))
-    for path, said in walk(kb, branch=frozenset({"red_flag"}), tail={**CAUDA, **TAILS["temporary"]}):
-        out.append(("cauda/temporary", path, said))
+    for name, fixed in CAUDA.items():
+        for path, said in walk(kb, branch=frozenset({"red_flag"}), tail={**fixed, **TAILS["temporary"]}):
+            out.append((f"cauda/{name}", path, said))
     for sign in SAID_SIGNS:
         start = engine.volunteer(engine.new_state(kb), kb, sign)
         for path, said in walk(kb, state=start, branch=frozenset({"red_flag"}), tail={**SAID, **TAILS["temporary"]}):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tests.triage.walk import LEVELS, UNKNOWN, replies, roundtrip, run
 from triage import engine
 from triage.engine import Ask, Result
-from triage.knowledge import Knowledge
+from triage.knowledge import Knowledge, condition_refs
 
 Graph = list[tuple[str, list[Any], dict[str, tuple[str, ...]]]]
 PHASES = ["red_flag", "severity", "characterise"]
@@ -21,11 +21,6 @@ EMERGENCY_FLAG = "loss_bladder_bowel"
 # "I don't know" twice to a red flag: the least advice, by the flag's own level (rules.yaml, restated here)
 UNKNOWN_FLOOR = {"emergency": "immediate", "immediate": "prompt"}
 
-
-
-# The oracle below does not yet model "I don't know" to a grouped question (the signs asked one by one) nor a
-# grouped yes that covers its signs (prompt_sign); issue 9, left open: see the closing note of 2026-11-25.
-ORACLE_BEHIND = "the invariant oracle predates Question.on_unknown and covering findings (issue 9, open)"
 
 def _flag_events(kb: Knowledge, state: dict[str, Any]) -> tuple[dict[str, bool], set[str]]:
     """From the raw events: red flags heard -> settled (its "is it new?" answered yes / unknown twice, or carried),
@@ -156,7 +151,6 @@ def check_path(kb: Knowledge, pairs: Sequence[tuple[dict[str, Any], Ask | Result
     assert engine.next_step(roundtrip(last_state), kb) == last
 
 
-@pytest.mark.xfail(strict=False, reason=ORACLE_BEHIND)
 def test_graph_invariants(kb: Knowledge, graph: Graph) -> None:
     for _label, path, _ in graph:
         check_path(kb, path)
@@ -217,6 +211,10 @@ def _monotone(kb: Knowledge, path: list[Any], said: dict[str, tuple[str, ...]], 
     for state, _ in path[::stride]:
         for flag in sayable(kb):
             trace = run(kb, oracle, state=engine.volunteer(state, kb, flag.id))
+            if flag.id in trace.result.baseline:  # "not new" to its own check: the person's answer (their baseline)
+                assert trace.result.level >= original, (state, flag.id)
+                checked += 1
+                continue
             assert trace.result.level >= max(original, LEVELS[flag.floor or "self_care"]), (state, flag.id)
             if flag.floor == "emergency" and flag.id not in affirmed(kb, state):
                 # only "is it new?" checks (its own, or one already pending), then ("yes") the emergency at once
@@ -226,7 +224,6 @@ def _monotone(kb: Knowledge, path: list[Any], said: dict[str, tuple[str, ...]], 
     return checked
 
 
-@pytest.mark.xfail(strict=False, reason=ORACLE_BEHIND)
 def test_monotone_safety_front(kb: Knowledge, graph: Graph) -> None:
     """Every path through the red-flag and severity phases (one characterise tail), every red flag, every point."""
     checked = sum(_monotone(kb, path, said) for label, path, said in graph if label == "front/compression")
@@ -278,7 +275,6 @@ def _pairs(trace: Any) -> list[tuple[dict[str, Any], Ask | Result]]:
     return list(zip(trace.states, trace.steps, strict=True))
 
 
-@pytest.mark.xfail(strict=False, reason=ORACLE_BEHIND)
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_paths_with_volunteers(kb: Knowledge, data: st.DataObject) -> None:
@@ -318,30 +314,32 @@ def test_adding_a_red_flag_anywhere_never_lowers(kb: Knowledge, data: st.DataObj
         assert more.result.disposition == "emergency"
 
 
-@pytest.mark.xfail(strict=False, reason=ORACLE_BEHIND)
 @pytest.mark.parametrize("reply", [("u", "u"), ("u", "no"), ("no",), ("yes",), ("u", "yes")])
 def test_each_red_flag_reply_on_its_own(kb: Knowledge, reply: tuple[str, ...]) -> None:
-    """Each red-flag question with each reply, the others 'no', the rest self-care answers."""
+    """Each red-flag question with each reply, the others 'no', the rest self-care answers. A sign asked on its own
+    only after "I don't know" to its grouped question (ask_if on the group's on_unknown finding) is reached that way;
+    "I don't know" to a grouped question, with each of its signs then 'no', is no warning sign."""
+    opener = {f: g for g in kb.questions for f in g.on_unknown}
     for q in (q for q in kb.questions if q.phase == "red_flag" and not q.follows):
-        oracle = _full_oracle(kb, {"duration": ("PT2H",), "improves_with_movement": ("yes",), q.id: reply})
-        trace = run(kb, oracle)
+        said = {"duration": ("PT2H",), "improves_with_movement": ("yes",), q.id: reply}
+        said.update({opener[f].id: (UNKNOWN, UNKNOWN) for f in condition_refs(q.ask_if) if f in opener})
+        trace = run(kb, _full_oracle(kb, said))
         check_path(kb, _pairs(trace))
         res = trace.result
         flag = kb.findings[q.on_yes[0]]
         if reply[-1] == "yes":
-            assert res.disposition == flag.floor
-        elif reply == (UNKNOWN, UNKNOWN):
-            assert res.disposition == UNKNOWN_FLOOR[flag.floor or ""] and res.watch_list[0] == flag.id
+            assert res.disposition == flag.floor, q.id
+        elif reply == (UNKNOWN, UNKNOWN) and not q.on_unknown:
+            assert res.disposition == UNKNOWN_FLOOR[flag.floor or ""] and res.watch_list[0] == flag.id, q.id
         else:
-            assert res.disposition == "self_care"
+            assert res.disposition == "self_care", q.id
 
 
-@pytest.mark.xfail(strict=False, reason=ORACLE_BEHIND)
 @pytest.mark.parametrize("reply", [("no",), ("u", "no")])
 def test_a_red_flag_said_to_be_long_standing_is_baseline(kb: Knowledge, reply: tuple[str, ...]) -> None:
     """Yes, then "not new" to its check: the person's baseline, not a red flag; nothing else changes."""
     for flag, check in kb.new_check.items():
-        asker = [q for q in kb.questions if flag in q.on_yes]
+        asker = [q for q in kb.questions if flag in q.on_yes and not q.ask_if]  # asked without a gate, else said
         said = {"duration": ("PT2H",), "improves_with_movement": ("yes",), check.id: reply}
         if asker:
             said[asker[0].id] = ("yes",)
