@@ -520,8 +520,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="list the items not understood")
     parser.add_argument("--held-out", action="store_true", help="with -v: list held-out failures too")
+    parser.add_argument("--corpus", type=Path, default=CORPUS_DIR,
+                        help="a folder of corpus groups (default: the asserted corpus; tests/speech/probe: the probe)")
     args = parser.parse_args(argv)
-    report = evaluate()
+    report = evaluate(load_corpus(args.corpus))
     print(report.table())
     if args.verbose:
         print()
