@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from skill import build_skill
+from skill.speech import breaths
 from tests import conversations
 from tests.conversations import Conversation, Turn
 from triage import engine
@@ -59,6 +60,8 @@ class Outcome:
     intents: tuple[str, ...] = ()  # the intent (or request type) each utterance was understood as
     volunteered: tuple[str, ...] = ()  # findings said on the person's own after the first answer
     misheard: tuple[str, ...] = ()  # utterances that did not fit the conversation (below)
+    # every turn that gave advice (an advice card): its disposition and the plain words of each breath it spoke
+    spoken: tuple[tuple[str | None, tuple[str, ...]], ...] = ()
 
     @property
     def under(self) -> bool:
@@ -109,7 +112,17 @@ def run_vignette(v: dict[str, Any]) -> Outcome:
                    expect.get("category", "none"), advice.category if advice else None,
                    bool(advice and advice.consistent), conv.transcript(), heard(conv.turns), expect.get("cause"),
                    advice.cause if advice else None, tuple(t.intent for t in conv.turns), volunteered,
-                   misheard(conv.turns))
+                   misheard(conv.turns), spoken_results(conv.turns))
+
+
+def spoken_results(turns: list[Turn]) -> tuple[tuple[str | None, tuple[str, ...]], ...]:
+    """Each advice as spoken: the turn's disposition (from its card) and its breaths (skill.speech.breaths)."""
+    out = []
+    for turn in turns:
+        advice = conversations.result_of([turn])
+        if advice is not None:
+            out.append((advice.disposition, tuple(breaths(turn.ssml))))
+    return tuple(out)
 
 
 def heard(turns: list[Turn]) -> tuple[str, ...]:

@@ -51,7 +51,7 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import ResponseEnvelope
 
 from skill import invoke
-from skill.speech import ssml_to_text
+from skill.speech import breaths, ssml_to_text
 from tools import alexa_requests as requests
 from triage.knowledge import Knowledge, load_knowledge
 
@@ -382,3 +382,19 @@ def stored_record(db: Path) -> dict[str, Any]:
     with closing(sqlite3.connect(db)) as conn:
         rows = conn.execute("SELECT field, value FROM fields WHERE value IS NOT NULL").fetchall()
     return {field.split(".", 1)[0]: json.loads(value) for field, value in rows}
+
+
+def words_to_question(speech: str) -> int:
+    """Words spoken before the turn's question starts (the whole turn if it asks nothing)."""
+    end = speech.find("?")
+    if end < 0:
+        return len(speech.split())
+    start = max(speech.rfind(mark, 0, end) for mark in ".!")
+    return len(speech[: start + 1].split()) if start >= 0 else 0
+
+
+def breath_words(ssml: str) -> list[int]:
+    """Words in each breath of a turn (skill.speech.breaths): the whole of every breath but the last, and the last
+    up to its question. A result is two breaths (the advice; its likeliest cause); every other turn is one."""
+    parts = breaths(ssml)
+    return [len(p.split()) for p in parts[:-1]] + [words_to_question(parts[-1])]

@@ -198,7 +198,7 @@ class Harness:
         if moment == "launch":
             return None
         if moment == "after_result":
-            return {"interview": self.finished_state(), "pending": "causes"}
+            return {"interview": self.finished_state(), "pending": "result"}  # the advice said, the signs offered
         if moment == "resume_offer":
             return {"stored": self.state_at("weight_loss_fever_sweats"), "pending": "resume"}
         return {"interview": self.state_at(moment)}
@@ -388,7 +388,8 @@ class Harness:
             if word == "for_me" and after.get("person") == "other":
                 return "still speaking in the third person"
             if word == "more":
-                return None if after.get("pending") == "result" else f"the causes were not given: {speech!r}"
+                # yes to what the advice offers (the warning signs; its causes were said): then "anything else?"
+                return None if after.get("pending") == "anything" else f"the offer was not taken: {speech!r}"
             return None if not answers else f"an answer was recorded: {new}"
         return f"unknown meaning {means!r}"
 

@@ -152,17 +152,19 @@ def action_speech(t: Strings, said: Speech, disposition: str, other: bool = Fals
     return Speech(t).say("immediate_safety_net") if disposition == "immediate" else Speech(t)
 
 
-def causes_speech(t: Strings, kb: Knowledge, res: Result, other: bool = False) -> Speech:
-    """The top one or two cause categories, with the main reason for the first."""
+def causes_speech(t: Strings, kb: Knowledge, res: Result, other: bool = False, said: tuple[str, ...] = ()) -> Speech:
+    """The top one or two cause categories, with the main reason for the first -- one not already said in this turn
+    (``said``: the findings the advice gave as its reason), so the same "because" is never said twice in a row."""
     speech = Speech(t)
     if not res.evidence:
         return speech.say("no_single_cause")
     first = res.categories[0]
-    because = reason(kb, first.reasons[0], other, res) if first.reasons else None
+    fresh = [f for f in first.reasons if f not in said]
+    because = reason(kb, fresh[0], other, res) if fresh else None
     if first.causes:  # a specific cause, said as rare when the article calls it rare
         top = kb.causes[first.causes[0]]
         if because is None:
-            speech.say("likely_cause_noreason", cause=top.name)
+            speech.say("likely_cause_rare_noreason" if top.rare else "likely_cause_noreason", cause=top.name)
         else:
             speech.say("likely_cause_rare" if top.rare else "likely_cause", cause=top.name, reason=because)
     elif because is not None:
@@ -182,15 +184,19 @@ def causes_speech(t: Strings, kb: Knowledge, res: Result, other: bool = False) -
 
 
 def result(handler_input: HandlerInput, res: Result, intro: Speech | None = None) -> Response:
-    """Disposition first (no preamble), then the offer to hear the likely causes; the card has everything."""
+    """The whole advice in two breaths -- the disposition with its main reason, what to do and where to go; then the
+    likeliest specific cause with its reason (a rare one said as rare) and a runner-up when it fits -- then the offer
+    of the warning signs. A person who cannot reach the app hears it all; the card has everything. An emergency is
+    the instruction alone, first and short (the causes on request)."""
     if res.disposition == "emergency":
         return emergency(handler_input, res)
     turn = Turn.of(handler_input)
     t, kb = turn.t, turn.kb
-    speech = result_speech(t, kb, res, turn.other).say("causes_offer")
-    turn.offer = Offer.CAUSES
+    said = tuple(res.urgent_reasons[:1])  # the advice's own reason (result_speech)
+    speech = result_speech(t, kb, res, turn.other).breath().extend(causes_speech(t, kb, res, turn.other, said))
+    turn.offer = Offer.SIGNS
     _remember_result(handler_input, res)
-    return finish(handler_input, speech, Speech(t).say("causes_offer_reprompt"),
+    return finish(handler_input, speech.say("result_offer"), Speech(t).say("result_offer_reprompt"),
                   card=summary_card(t, kb, res, turn.other))
 
 

@@ -34,6 +34,14 @@ def _iso_date(value: str) -> dt.date | None:
         return None
 
 
+BREATH = '<break strength="x-strong"/>'
+
+
+def breaths(ssml: str) -> list[str]:
+    """The plain words of each breath of a turn's SSML (see ``Speech.breath``)."""
+    return [ssml_to_text(part) for part in (ssml or "").split(BREATH)]
+
+
 class Speech:
     """Builds one utterance from locale strings and knowledge text."""
 
@@ -59,6 +67,13 @@ class Speech:
                                    else escape(self._t["date_unknown"]))
         self._plain.append(fill(template, plain_values))
         self._ssml.append(fill(escape(template), ssml_values))
+        return self
+
+    def breath(self) -> Speech:
+        """A pause for breath between two parts of one turn (the advice, then its likeliest cause): a paragraph-long
+        break in the SSML, nothing in the plain words. Tests measure each breath against the one-breath limit."""
+        if self._ssml:
+            self._ssml.append(BREATH)
         return self
 
     def extend(self, other: Speech) -> Speech:

@@ -33,7 +33,8 @@ class Offer(StrEnum):
 
     RESUME = "resume"  # "Shall we carry on where you left off?"
     DELETE = "delete"  # "Do you want me to delete everything I've kept about you?"
-    CAUSES = "causes"  # "Would you like to hear the likely causes?"
+    CAUSES = "causes"  # "Would you like to hear the likely causes?" (a session open from before the causes were spoken
+    #                    with the advice, in its second breath; still answered)
     SIGNS = "result"  # "Would you like to hear the warning signs?" (stored value kept from earlier releases)
     ANYTHING = "anything"  # "Anything else?"
     EMERGENCY = "emergency"  # "Should I repeat that?" after the emergency instruction

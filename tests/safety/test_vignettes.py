@@ -12,7 +12,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from skill.conversation import MAX_PREAMBLE_WORDS
+from skill.locale import strings_for
+from skill.speech import BREATH, Speech
 from tests.checkout import child_env
+from tests.conversations import breath_words
 from triage.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -176,3 +180,41 @@ def test_report_script_prints_the_figures_and_the_reference():
                   "over-triage", "top-category accuracy", "top specific cause accuracy", "Semigran et al., BMJ 2015",
                   "57%", "80%"):
         assert label in done.stdout, label
+
+
+def _action_words(locale: str, disposition: str) -> list[str]:
+    """What to do (and where), as the skill may say it for this disposition: the full or short sentence, for the
+    person or for someone else (skill/strings.json); for an emergency, the instruction itself."""
+    t = strings_for(locale)
+    if disposition == "emergency":
+        return [Speech(t).say("emergency_now").plain]
+    keys = [f"action_{disposition}{short}{other}" for short in ("", "_short") for other in ("", "_other")]
+    keys += ["immediate_safety_net"] if disposition == "immediate" else []
+    # "see a doctor soon", "book an appointment with your doctor": these headlines say what to do and where
+    d = KB.dispositions[disposition]
+    found = [h.rstrip(".") for h in (d.headline, d.headline_other) if h and "doctor" in h]
+    for key in keys:
+        try:
+            found.append(Speech(t).say(key, doctor=t["doctor"]).plain)
+        except KeyError:
+            continue
+    return found
+
+
+def test_every_spoken_result_fits_two_breaths_and_names_what_to_do(outcomes):
+    """Every advice the stories and vignettes reach, as spoken (a person who cannot reach the app hears only this):
+    the disposition with what to do in the first breath; the likeliest cause in the second; an emergency is the
+    instruction alone, in one. Each breath passes the one-breath limit (skill.conversation.MAX_PREAMBLE_WORDS)."""
+    checked = 0
+    for o in outcomes:
+        for disposition, spoken in o.spoken:
+            assert disposition is not None, (o.id, spoken)
+            where = f"{o.id}: {' | '.join(spoken)}"
+            assert len(spoken) == (1 if disposition == "emergency" else 2), where
+            assert all(n <= MAX_PREAMBLE_WORDS for n in breath_words(BREATH.join(spoken))), where
+            assert any(a in spoken[0] for a in _action_words(o.locale, disposition)), where
+            if disposition != "emergency":
+                cause = spoken[1].split("?")[0]
+                assert re.search(r"likeliest cause is|could be|don't point to one kind of cause", cause), where
+            checked += 1
+    assert checked >= len(outcomes)

@@ -34,21 +34,20 @@ def _stored(tmp_path) -> dict:
     return stored_record(tmp_path / "skill.sqlite3")
 
 
-def _self_care_then_no_thanks(conv: Conversation) -> Conversation:
+def _self_care_advice(conv: Conversation) -> Conversation:
     conv.launch()
     for _ in range(6):  # the five red-flag questions and the one about sudden, severe or spreading
         turn = conv.no()
     assert "How long" in turn.speech, turn.speech
     conv.intent("DurationIntent", {"duration": "PT3H"})
     conv.yes()
-    conv.intent("TriggerIntent", {"trigger": {"value": "sleeping funny", "id": "sleep_position"}})
-    conv.no()  # causes
+    conv.intent("TriggerIntent", {"trigger": {"value": "sleeping funny", "id": "sleep_position"}})  # the advice
     return conv
 
 
 def test_consent_yes_keeps_the_result_and_the_date_is_spoken_as_a_date(talk, tmp_path):
-    conv = _self_care_then_no_thanks(talk())
-    conv.no()
+    conv = _self_care_advice(talk())
+    conv.no()  # no to the warning signs: "shall I remember this advice?"
     assert conv.yes().ended
     record = _stored(tmp_path)
     assert record["consent"] is True and record["last"]["disposition"] == "self_care"

@@ -112,7 +112,7 @@ def test_a_partial_answer_is_never_silently_the_reassuring_one(conversation, que
         assert recorded[2] == "yes"
     assert recorded[2] == engine.cautious_answer(q, KB)
     # told how it was counted -- unless the answer ended the questions: the result comes first, with its reason
-    assert "To be safe" in turn.speech or conv.attributes.get("pending") in ("causes", "emergency"), turn.speech
+    assert "To be safe" in turn.speech or conv.attributes.get("pending") in ("result", "emergency"), turn.speech
 
 
 def test_a_negation_is_a_no_to_its_own_question_and_never_a_symptom_elsewhere(conversation):
@@ -249,7 +249,7 @@ def test_is_it_after_the_result_says_whether_that_kind_of_cause_is_likely(conver
     conv = conversation()
     at(conv, "comes_and_goes_elsewhere")
     conv.no()
-    assert conv.attributes["pending"] == "causes"
+    assert conv.attributes["pending"] == "result"
     turn = conv.intent("IsItCauseIntent", {"cause": {"value": "slipped disc", "id": "herniated_disc"}})
     assert "Only a doctor can tell for sure" in turn.speech
 

@@ -10,20 +10,12 @@ import pytest
 
 from skill.locale import SUPPORTED, strings_for
 from skill.speech import Speech
+from tests.conversations import breath_words
 from triage.knowledge import load_knowledge
 
 EMERGENCY = {"en-US": "911", "en-CA": "911", "en-GB": "999", "en-AU": "000", "en-IN": "112"}
 LIMIT, LAUNCH_LIMIT = 30, 40
 KB = load_knowledge()
-
-
-def words_to_question(speech: str) -> int:
-    """Words spoken before the turn's question starts (the whole turn if it asks nothing)."""
-    end = speech.find("?")
-    if end < 0:
-        return len(speech.split())
-    start = max(speech.rfind(mark, 0, end) for mark in ".!")
-    return len(speech[: start + 1].split()) if start >= 0 else 0
 
 
 def answer_for(conv, turn, policy: str):
@@ -70,7 +62,7 @@ def test_yes_to_everything_reaches_the_emergency_instruction_with_the_local_numb
 def test_no_to_everything_reaches_a_non_emergency_disposition(conversation, locale):
     conv = conversation(locale)
     last = list(walk(conv, "no"))[-1]
-    assert conv.attributes["pending"] == "causes"
+    assert conv.attributes["pending"] == "result"
     assert "Call" not in last.speech and "book an appointment" in last.speech
     assert not last.ended
 
@@ -88,21 +80,25 @@ def _all_turns(conversation, locale):
                       "WhenToSeeDoctorIntent", "AMAZON.RepeatIntent", "HearAboutCauseIntent"):
             conv = conversation(locale)
             yield from walk(conv, policy, extra)
-            if conv.attributes.get("pending") == "causes":
+            if conv.attributes.get("pending") == "result":  # the advice, then "hear the warning signs?"
                 yield conv.yes()
                 yield conv.yes()
 
 
 @pytest.mark.parametrize("locale", SUPPORTED)
 def test_every_prompt_passes_the_one_breath_test(conversation, locale):
-    measured = 0
+    measured = results = 0
     for turn in _all_turns(conversation, locale):
         if not turn.speech:
             continue
         limit = LAUNCH_LIMIT if "Welcome" in turn.speech else LIMIT
-        assert words_to_question(turn.speech) <= limit, turn.speech
+        words = breath_words(turn.ssml)
+        assert all(n <= limit for n in words), (words, turn.speech)
+        is_result = str((turn.response.get("card") or {}).get("content") or "").startswith("Advice:")
+        assert len(words) <= (2 if is_result else 1), (words, turn.speech)
         measured += 1
-    assert measured > 100
+        results += len(words) == 2
+    assert measured > 100 and results >= 8  # every "no" walk ends in advice
 
 
 def test_every_question_and_its_plain_wording_fits_one_breath():
