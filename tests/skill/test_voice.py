@@ -166,3 +166,15 @@ def test_stray_braces_in_knowledge_text_are_spoken_not_a_crash():
     speech = Speech(strings_for("en-US")).text("Odd {text} and {0} and {emergency_number}, {reason}", reason="a < b")
     assert speech.plain == "Odd {text} and {0} and 911, a < b"
     assert "a &lt; b" in speech.ssml and "{text}" in speech.ssml
+
+
+def test_a_session_offered_the_causes_by_the_previous_release_still_hears_them(conversation):
+    """Until a deploy, the advice ended with "Would you like to hear the likely causes?" (pending "causes"); a yes
+    that arrives after the deploy still gives them, then the warning-signs offer of today's flow."""
+    conv = conversation("en-US")
+    turns = list(walk(conv, "no"))
+    assert conv.attributes["pending"] == "result" and "likeliest cause" in turns[-1].speech.lower()
+    conv.attributes["pending"] = "causes"  # the session as the previous release left it
+    turn = conv.yes()
+    assert "likeliest cause" in turn.speech.lower() and turn.speech.endswith("warning signs?"), turn.speech
+    assert conv.attributes["pending"] == "result"
