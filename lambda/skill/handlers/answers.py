@@ -245,7 +245,14 @@ def volunteer(handler_input: HandlerInput, finding_ids: list[str], words: str = 
     return respond(handler_input, new_state, Speech(turn.t).say("noted"))
 
 
+WORSE = re.compile(r"\b(worse|worsening)\b", re.IGNORECASE)
+
+
 class VolunteerSymptomHandler(AbstractRequestHandler):
+    """A sign said at any time is recorded (and an emergency acted on in the same turn). Read against the open
+    question first: "it's getting worse" to a red flag's "is that new, or worse, since the numbness began?" is that
+    check's yes (the sign they were asked about is worse), not numbness spreading."""
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_intent_name("VolunteerSymptomIntent")(handler_input))
 
@@ -256,4 +263,8 @@ class VolunteerSymptomHandler(AbstractRequestHandler):
         finding = turn.kb.findings.get(finding_id or "")
         if finding is None or not finding.volunteer:
             return continue_after(handler_input, Speech(t).say("symptom_no_match"), guide=True)
-        return volunteer(handler_input, [finding.id], raw_value(handler_input, "symptom") or "")
+        words = raw_value(handler_input, "symptom") or ""
+        q = turn.question
+        if q is not None and q.follows and turn.offer is None and not turn.salvaged and WORSE.search(words):
+            return answer(handler_input, YES)
+        return volunteer(handler_input, [finding.id], words)
