@@ -98,6 +98,7 @@ def ask(handler_input: HandlerInput, step: Ask, intro: Speech | None = None, gui
         speech.extend(intro)
     turn.offer = None
     turn.attrs.pop("narrowed", None)  # a narrowed question ("And is there ...?") ends when a question is asked
+    turn.attrs.pop("clarify", None)  # and so does "is that numbness between your legs ...?"
     return finish(handler_input, speech.extend(reprompt if guide else question), reprompt)
 
 

@@ -52,6 +52,8 @@ class OfferSpec:
     reask: Literal["first", "unless_info", "never"]
     # how it is asked again after an interruption, when the question itself needs the turn (default: ``question``)
     again: Callable[[HandlerInput, Speech], Response] | None = None
+    # "I don't know" to the offer, when it means something of its own (default: the offer is asked again)
+    unsure: Action | None = None
 
 
 def answerable(turn: Turn) -> bool:
@@ -327,6 +329,94 @@ def narrowed_answer(handler_input: HandlerInput, present: bool) -> Response:
     return respond(handler_input, state, ack(turn.t, len(state["events"])))
 
 
+# --- a sign said in words that may mean a red flag ("my bum is numb") -----------------------------------------------
+
+def rest_of_group(turn: Turn, q: Question | None, finding_id: str | None) -> str:
+    """The other signs of a grouped yes/no question, when one of them is ruled out ("trouble peeing, or numbness
+    between the legs"): a yes or no to the open question then means the same as before, since the one ruled out is
+    not among them. Empty when the open question groups nothing, or not this sign."""
+    if q is None or q.type != "yes_no" or turn.offer is not None or holding(turn) or not finding_id:
+        return ""
+    for fid in q.on_yes:
+        covers = turn.kb.findings[fid].covers
+        if finding_id in covers:
+            return ", or ".join(turn.kb.findings[c].name() for c in covers if c != finding_id)
+    return ""
+
+
+def ask_rest_of_group(handler_input: HandlerInput, rest: str) -> Response:
+    """"Okay. And have you had <the other signs>?" -- the open grouped question, without the sign ruled out."""
+    turn = Turn.of(handler_input)
+    q = turn.question
+    t, key = turn.t, "narrow_group_other" if turn.other else "narrow_group"
+    guidance = (q.reprompt_other if turn.other and q.reprompt_other else q.reprompt) if q is not None else ""
+    return finish(handler_input, Speech(t).say("negation_ok").say(key, signs=rest),
+                  Speech(t).say(key, signs=rest).text(guidance))
+
+
+def clarify_target(turn: Turn, said: str) -> str | None:
+    """The red flag to ask about when the finding ``said`` may mean it (its ``clarify``, knowledge): one the open
+    question asks about, directly or in a group. None otherwise (then the finding is simply recorded)."""
+    q = turn.question
+    if q is None or turn.offer is not None or turn.salvaged:
+        return None
+    return next((flag for flag in turn.kb.clarified_by.get(said, ()) if turn.kb.asks_about(q, flag)), None)
+
+
+def _clarifying(turn: Turn) -> tuple[str, str] | None:
+    value = turn.attrs.get("clarify")
+    if (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
+            and value[0] in turn.kb.findings and value[1] in turn.kb.findings and turn.kb.findings[value[0]].clarify):
+        return value[0], value[1]
+    return None
+
+
+def clarify(handler_input: HandlerInput, flag: str, said: str) -> Response:
+    """Ask which: "Is that numbness between your legs, or right around your bottom ...?" Nothing is recorded yet."""
+    turn = Turn.of(handler_input)
+    turn.offer = Offer.CLARIFY
+    turn.attrs["clarify"] = [flag, said]
+    return clarify_again(handler_input, Speech(turn.t).say("noted"))
+
+
+def clarify_again(handler_input: HandlerInput, intro: Speech) -> Response:
+    turn = Turn.of(handler_input)
+    pair = _clarifying(turn)
+    clarified = turn.kb.findings[pair[0]].clarify if pair is not None else None
+    if clarified is None:  # an unreadable pair (a forged or older session): back to the open question
+        turn.offer = None
+        turn.attrs.pop("clarify", None)
+        return continue_after(handler_input, intro)
+    text = clarified.question(turn.other)
+    return finish(handler_input, intro.text(text), Speech(turn.t).text(text).say("yes_no_hint"))
+
+
+def clarified(handler_input: HandlerInput, present: bool | None) -> Response:
+    """Yes: the red flag is recorded as said (an emergency-level one: the instruction and "is it new?" at once).
+    No: the finding said is recorded, and the open question is asked without that sign (a single question about it
+    is answered no). Not sure: the finding said is recorded and the open question asked again in full."""
+    turn = Turn.of(handler_input)
+    pair = _clarifying(turn)
+    turn.offer = None
+    turn.attrs.pop("clarify", None)
+    if pair is None:
+        return continue_after(handler_input, Speech(turn.t))
+    flag, said = pair
+    kb, q = turn.kb, turn.question
+    if present:
+        return respond(handler_input, engine.volunteer(turn.state, kb, flag), Speech(turn.t).say("negation_ok"))
+    turn.update(engine.volunteer(turn.state, kb, said))
+    if present is None:
+        return continue_after(handler_input, Speech(turn.t).say("clarify_unsure"))
+    rest = rest_of_group(turn, q, flag)
+    if rest:
+        return ask_rest_of_group(handler_input, rest)
+    if q is not None and flag in q.on_yes:
+        state = engine.answer(turn.state, kb, engine.NO, asking=q)
+        return respond(handler_input, state, ack(turn.t, len(state["events"])))
+    return continue_after(handler_input, Speech(turn.t).say("negation_ok"))
+
+
 OFFERS: dict[Offer, OfferSpec] = {
     Offer.RESUME: OfferSpec("resume_question", "resume_reprompt", yes=lambda h: resume(h, accept=True),
                             no=lambda h: resume(h, accept=False), reask="first"),
@@ -346,4 +436,8 @@ OFFERS: dict[Offer, OfferSpec] = {
     # after an interruption the whole question is asked again (ask() closes the offer)
     Offer.NARROW: OfferSpec("narrow_again", "narrow_again", yes=lambda h: narrowed_answer(h, present=True),
                             no=lambda h: narrowed_answer(h, present=False), reask="never", again=narrow_again),
+    # asked again after an interruption, before anything else (interview answers wait for it)
+    Offer.CLARIFY: OfferSpec("yes_no_hint", "yes_no_hint", yes=lambda h: clarified(h, present=True),
+                             no=lambda h: clarified(h, present=False), reask="first", again=clarify_again,
+                             unsure=lambda h: clarified(h, present=None)),
 }

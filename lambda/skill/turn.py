@@ -42,6 +42,7 @@ class Offer(StrEnum):
     START = "start"  # "Would you like to go through my questions now?" (after information, before any answer)
     CORRECT = "correct"  # "Just to be sure: you have not lost control of your bladder or bowels?" (a red flag)
     NARROW = "narrow"  # "Okay. And is there a burning feeling?" after "no rash" to "a rash, burning, both, or neither?"
+    CLARIFY = "clarify"  # "Is that numbness between your legs, or right around your bottom ...?" after "my bum is numb"
 
 
 class Turn:

@@ -101,6 +101,21 @@ def _check_references(data: dict[str, Any]) -> None:
                     or "floor" not in f:
                 raise KnowledgeError(f"findings.yaml: findings[{i}].covers: '{ref}': a finding covers findings of its "
                                      "own floor and kind only (red flags cover red flags)")
+    for i, f in enumerate(data["findings"]):
+        clarify = f.get("clarify")
+        if clarify is None:
+            continue
+        if not (f.get("red_flag") and f.get("volunteer")):
+            raise KnowledgeError(f"findings.yaml: findings[{i}].clarify: only a red flag a person may say is clarified")
+        for text in filter(None, (clarify["text"], clarify.get("text_other"))):
+            if not text.endswith("?"):
+                raise KnowledgeError(f"findings.yaml: findings[{i}].clarify: '{text}': a question ends with '?'")
+        for ref in clarify["when_said"]:
+            finding(ref, f"findings.yaml: findings[{i}].clarify.when_said")
+            said = next(g for g in data["findings"] if g["id"] == ref)
+            if said.get("red_flag") or not said.get("volunteer"):
+                raise KnowledgeError(f"findings.yaml: findings[{i}].clarify.when_said: '{ref}': only a finding a "
+                                     "person may say that is not a red flag is clarified")
     red_flags = {f["id"] for f in data["findings"] if f.get("red_flag")}
     volunteerable = {f["id"] for f in data["findings"] if f.get("volunteer")}
     followed = {q["follows"] for q in data["questions"] if "follows" in q}

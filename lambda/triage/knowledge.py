@@ -55,6 +55,19 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Clarify:
+    """A red flag said in words that also name a routine finding ("my bum is numb": the buttocks, or numbness
+    around the bottom?): while a question about the red flag is open, ``text`` asks which (findings.yaml)."""
+
+    when_said: tuple[str, ...]
+    text: str
+    text_other: str | None = None
+
+    def question(self, other: bool = False) -> str:
+        return (self.text_other or self.text) if other else self.text
+
+
+@dataclass(frozen=True)
 class Detail:
     """One sign of a compound finding, as the person said it ("I've had a fever" of weight loss, fever or night
     sweats): the reason then names that sign only. ``words``: how the skill recognises it in what was said."""
@@ -82,6 +95,7 @@ class Finding:
     named: str = ""  # a short noun phrase ("a burning feeling"), for "is it shingles?" answers
     details: Mapping[str, Detail] = field(default_factory=dict)  # the signs of a compound finding, by id
     covers: tuple[str, ...] = ()  # the red flags one question asks together ("any of these?"): see findings.yaml
+    clarify: Clarify | None = None  # asked when a finding it names is said while a question about this one is open
 
     def because(self, other: bool = False, detail: str | None = None) -> str:
         """The "because ..." words: the one sign said (``detail``) when known, in the person's wording."""
@@ -269,6 +283,19 @@ class Knowledge:
         return tuple(f for f in self.findings.values() if f.red_flag)
 
     @cached_property
+    def clarified_by(self) -> Mapping[str, tuple[str, ...]]:
+        """A finding said -> the red flags it may be mistaken for (their ``clarify``), in knowledge order."""
+        out: dict[str, list[str]] = {}
+        for f in self.findings.values():
+            for said in f.clarify.when_said if f.clarify else ():
+                out.setdefault(said, []).append(f.id)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def asks_about(self, q: Question, finding_id: str) -> bool:
+        """The yes/no question records this finding with a yes, or a finding that covers it."""
+        return q.type == "yes_no" and any(f == finding_id or finding_id in self.findings[f].covers for f in q.on_yes)
+
+    @cached_property
     def yes_no_for(self) -> Mapping[str, Question]:
         """Finding -> the yes/no question whose "yes" records it (the first, in asking order)."""
         out: dict[str, Question] = {}
@@ -361,6 +388,9 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
             ),
             named=str(f.get("named") or ""),
             covers=tuple(f.get("covers", ())),
+            clarify=None if f.get("clarify") is None else Clarify(
+                when_said=tuple(_get(f["clarify"], "when_said", f"{where}.clarify")),
+                text=_get(f["clarify"], "text", f"{where}.clarify"), text_other=f["clarify"].get("text_other")),
             details={
                 did: Detail(id=did, reason=_get(d, "reason", f"{where}.details.{did}"),
                             named=_get(d, "named", f"{where}.details.{did}"),

@@ -14,7 +14,7 @@ from ask_sdk_model import Response
 
 from skill.conversation import ack, respond
 from skill.handlers import launch
-from skill.offers import OFFERS, answerable, continue_after, holding
+from skill.offers import OFFERS, answerable, clarify, clarify_target, continue_after, holding
 from skill.slots import raw_value, resolved_id
 from skill.speech import Speech
 from skill.turn import Turn
@@ -108,6 +108,9 @@ class DontKnowHandler(AbstractRequestHandler):
         turn = Turn.of(handler_input)
         t = turn.t
         q = turn.question
+        unsure = OFFERS[turn.offer].unsure if turn.offer is not None else None
+        if unsure is not None:
+            return unsure(handler_input)
         if q is None or holding(turn):
             return continue_after(handler_input, Speech(t).say("yes_no_hint"), guide=True)
         new_state = engine.dont_know(turn.state, turn.kb, asking=q)
@@ -267,4 +270,7 @@ class VolunteerSymptomHandler(AbstractRequestHandler):
         q = turn.question
         if q is not None and q.follows and turn.offer is None and not turn.salvaged and WORSE.search(words):
             return answer(handler_input, YES)
+        flag = clarify_target(turn, finding.id)
+        if flag is not None:  # "my bum is numb" to the bladder question: between the legs, or the buttocks?
+            return clarify(handler_input, flag, finding.id)
         return volunteer(handler_input, [finding.id], words)

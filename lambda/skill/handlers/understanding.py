@@ -10,16 +10,24 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from skill.conversation import ack, finish, respond
+from skill.conversation import ack, respond
 from skill.handlers.answers import answer, opens_properly
-from skill.offers import OFFERS, continue_after, holding, narrow, narrowed_option, narrowed_to
+from skill.offers import (
+    OFFERS,
+    ask_rest_of_group,
+    continue_after,
+    holding,
+    narrow,
+    narrowed_option,
+    narrowed_to,
+    rest_of_group,
+)
 from skill.slots import raw_value, resolved_id
 from skill.speech import Speech
 from skill.turn import Offer, Turn
 from triage import engine
 from triage.durations import since_date
 from triage.engine import NO, YES
-from triage.knowledge import Question
 
 
 class PartialAnswerHandler(AbstractRequestHandler):
@@ -105,12 +113,9 @@ class NegatedSymptomHandler(AbstractRequestHandler):
         left = narrowed_option(turn, finding_id)
         if left is not None:
             return narrow(handler_input, *left, intro=Speech(turn.t).say("negation_ok"))
-        rest = _rest_of_group(turn, q, finding_id)
-        if rest and q is not None:  # "I haven't wet myself" to the grouped bladder question: the others only
-            t, key = turn.t, "narrow_group_other" if turn.other else "narrow_group"
-            guidance = q.reprompt_other if turn.other and q.reprompt_other else q.reprompt
-            return finish(handler_input, Speech(t).say("negation_ok").say(key, signs=rest),
-                          Speech(t).say(key, signs=rest).text(guidance))
+        rest = rest_of_group(turn, q, finding_id)
+        if rest:  # "I haven't wet myself" to the grouped bladder question: the others only
+            return ask_rest_of_group(handler_input, rest)
         # the no to a later yes/no question, said ahead ("I'm not diabetic"): that question is skipped later
         # (never a red-flag question: engine.answer_ahead leaves those to be asked)
         later = turn.kb.yes_no_for.get(finding_id or "")
@@ -119,19 +124,6 @@ class NegatedSymptomHandler(AbstractRequestHandler):
             if state != turn.state:
                 turn.update(state)
         return continue_after(handler_input, Speech(turn.t).say("negation_noted"), info=True)
-
-
-def _rest_of_group(turn: Turn, q: Question | None, finding_id: str | None) -> str:
-    """The other signs of a grouped yes/no question, when the person denied one of them ("trouble peeing, or
-    numbness between the legs"): a yes or no to the open question then means the same as before, since the one
-    denied is not among them. Empty when the open question groups nothing, or not this sign."""
-    if q is None or q.type != "yes_no" or turn.offer is not None or holding(turn) or not finding_id:
-        return ""
-    for fid in q.on_yes:
-        covers = turn.kb.findings[fid].covers
-        if finding_id in covers:
-            return ", or ".join(turn.kb.findings[c].name() for c in covers if c != finding_id)
-    return ""
 
 
 class DateHandler(AbstractRequestHandler):
