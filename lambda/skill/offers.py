@@ -335,13 +335,10 @@ def rest_of_group(turn: Turn, q: Question | None, finding_id: str | None) -> str
     """The other signs of a grouped yes/no question, when one of them is ruled out ("trouble peeing, or numbness
     between the legs"): a yes or no to the open question then means the same as before, since the one ruled out is
     not among them. Empty when the open question groups nothing, or not this sign."""
-    if q is None or q.type != "yes_no" or turn.offer is not None or holding(turn) or not finding_id:
+    if q is None or turn.offer is not None or holding(turn) or not finding_id:
         return ""
-    for fid in q.on_yes:
-        covers = turn.kb.findings[fid].covers
-        if finding_id in covers:
-            return ", or ".join(turn.kb.findings[c].name() for c in covers if c != finding_id)
-    return ""
+    group = turn.kb.group_asking(q, finding_id)
+    return "" if group is None else ", or ".join(turn.kb.findings[c].name() for c in group.covers if c != finding_id)
 
 
 def ask_rest_of_group(handler_input: HandlerInput, rest: str) -> Response:
@@ -354,28 +351,35 @@ def ask_rest_of_group(handler_input: HandlerInput, rest: str) -> Response:
                   Speech(t).say(key, signs=rest).text(guidance))
 
 
-def clarify_target(turn: Turn, said: str) -> str | None:
-    """The red flag to ask about when the finding ``said`` may mean it (its ``clarify``, knowledge): one the open
-    question asks about, directly or in a group. None otherwise (then the finding is simply recorded)."""
+def _target(turn: Turn, said: str) -> str | None:
+    """The red flag the finding ``said`` may mean (its ``clarify``, knowledge) that the open question asks about,
+    directly or in a group; None when there is none."""
     q = turn.question
-    if q is None or turn.offer is not None or turn.salvaged:
+    if q is None:
         return None
     return next((flag for flag in turn.kb.clarified_by.get(said, ()) if turn.kb.asks_about(q, flag)), None)
 
 
+def clarify_target(turn: Turn, said: str) -> str | None:
+    """The red flag to ask about when ``said`` is heard while nothing else is open; None: simply record it."""
+    return None if turn.offer is not None or turn.salvaged else _target(turn, said)
+
+
 def _clarifying(turn: Turn) -> tuple[str, str] | None:
-    value = turn.attrs.get("clarify")
-    if (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
-            and value[0] in turn.kb.findings and value[1] in turn.kb.findings and turn.kb.findings[value[0]].clarify):
-        return value[0], value[1]
-    return None
+    """(the red flag, the finding said) while "is that numbness between your legs ...?" is open. Only the finding
+    said is kept in the session: the red flag follows from it and the open question."""
+    said = turn.attrs.get("clarify")
+    if not isinstance(said, str) or said not in turn.kb.findings:
+        return None
+    flag = _target(turn, said)
+    return None if flag is None else (flag, said)
 
 
-def clarify(handler_input: HandlerInput, flag: str, said: str) -> Response:
+def clarify(handler_input: HandlerInput, said: str) -> Response:
     """Ask which: "Is that numbness between your legs, or right around your bottom ...?" Nothing is recorded yet."""
     turn = Turn.of(handler_input)
     turn.offer = Offer.CLARIFY
-    turn.attrs["clarify"] = [flag, said]
+    turn.attrs["clarify"] = said
     return clarify_again(handler_input, Speech(turn.t).say("noted"))
 
 
@@ -383,7 +387,7 @@ def clarify_again(handler_input: HandlerInput, intro: Speech) -> Response:
     turn = Turn.of(handler_input)
     pair = _clarifying(turn)
     clarified = turn.kb.findings[pair[0]].clarify if pair is not None else None
-    if clarified is None:  # an unreadable pair (a forged or older session): back to the open question
+    if clarified is None:  # an unreadable value (a forged or older session): back to the open question
         turn.offer = None
         turn.attrs.pop("clarify", None)
         return continue_after(handler_input, intro)

@@ -159,6 +159,14 @@ def _check_references(data: dict[str, Any]) -> None:
             condition(q["ask_if"], f"{where}.ask_if")
         for j, variant in enumerate(q.get("variants", [])):
             condition(variant["if"], f"{where}.variants[{j}].if")
+        for ref, detail in (q.get("yes_if_said") or {}).items():
+            finding(ref, f"{where}.yes_if_said")
+            said = next(g for g in data["findings"] if g["id"] == ref)
+            if q["type"] != "yes_no" or not said.get("volunteer") or said.get("red_flag"):
+                raise KnowledgeError(f"{where}.yes_if_said: '{ref}': a sign a person may say, not a red flag, as "
+                                     "the yes of a yes/no question")
+            if detail not in (said.get("details") or {}):
+                raise KnowledgeError(f"{where}.yes_if_said: '{ref}' has no detail '{detail}'")
         if "follows" in q:
             if q["follows"] not in red_flags:
                 raise KnowledgeError(f"{where}.follows: '{q['follows']}' is not a red flag")

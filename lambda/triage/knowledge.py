@@ -157,6 +157,8 @@ class Question:
     plain_other: str | None = None
     reprompt_other: str | None = None
     multiple: bool = False  # choice only: several options may be named in one answer
+    # a sign said in place of an answer that is this question's yes: (finding, the one detail of it said)
+    yes_if_said: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_red_flag(self) -> bool:
@@ -291,9 +293,15 @@ class Knowledge:
                 out.setdefault(said, []).append(f.id)
         return {k: tuple(v) for k, v in out.items()}
 
+    def group_asking(self, q: Question, finding_id: str) -> Finding | None:
+        """The finding a yes to the yes/no question records that covers this one ("any of these?"), if any."""
+        if q.type != "yes_no":
+            return None
+        return next((self.findings[f] for f in q.on_yes if finding_id in self.findings[f].covers), None)
+
     def asks_about(self, q: Question, finding_id: str) -> bool:
         """The yes/no question records this finding with a yes, or a finding that covers it."""
-        return q.type == "yes_no" and any(f == finding_id or finding_id in self.findings[f].covers for f in q.on_yes)
+        return q.type == "yes_no" and (finding_id in q.on_yes or self.group_asking(q, finding_id) is not None)
 
     @cached_property
     def yes_no_for(self) -> Mapping[str, Question]:
@@ -444,6 +452,7 @@ def from_dict(data: Mapping[str, Any], origin: str = COMPILED_NAME) -> Knowledge
                 ),
                 ranges=ranges,
                 follows=q.get("follows"),
+                yes_if_said=tuple((q.get("yes_if_said") or {}).items()),
                 text_other=q.get("text_other"),
                 plain_other=q.get("plain_other"),
                 reprompt_other=q.get("reprompt_other"),

@@ -179,6 +179,13 @@ BROKEN: list[tuple[str, str, Mutation, list[str]]] = [
     ("clarify_text_not_a_question", "findings.yaml",
      lambda d: _f(d, "saddle_numbness")["clarify"].__setitem__("text", "Between your legs."),
      ["findings.yaml: findings[5].clarify", "a question ends with '?'"]),
+    # a sign said that is a question's yes (`yes_if_said`): one of its details, never a red flag
+    ("yes_if_said_a_detail_the_sign_lacks", "questions.yaml",
+     lambda d: _q(d, "weakness_walking_balance_new")["yes_if_said"].__setitem__("spreading_or_worsening", "faster"),
+     ["questions.yaml: questions[9].yes_if_said", "no detail 'faster'"]),
+    ("yes_if_said_a_red_flag", "questions.yaml",
+     lambda d: _q(d, "weakness_walking_balance_new")["yes_if_said"].__setitem__("loss_bladder_bowel", "fever"),
+     ["questions.yaml: questions[9].yes_if_said", "'loss_bladder_bowel'", "not a red flag"]),
     # "I don't know" to a grouped question opens its signs (`on_unknown`): never a red flag nor a floor from it
     ("on_unknown_names_a_red_flag", "questions.yaml",
      lambda d: _q(d, "cauda_equina")["on_unknown"].append("loss_bladder_bowel"),

@@ -248,13 +248,11 @@ def volunteer(handler_input: HandlerInput, finding_ids: list[str], words: str = 
     return respond(handler_input, new_state, Speech(turn.t).say("noted"))
 
 
-WORSE = re.compile(r"\b(worse|worsening)\b", re.IGNORECASE)
-
-
 class VolunteerSymptomHandler(AbstractRequestHandler):
     """A sign said at any time is recorded (and an emergency acted on in the same turn). Read against the open
-    question first: "it's getting worse" to a red flag's "is that new, or worse, since the numbness began?" is that
-    check's yes (the sign they were asked about is worse), not numbness spreading."""
+    question first: the sign that question takes as its yes (``yes_if_said``: "it's getting worse" to "is that new,
+    or worse, since the numbness began?") answers it; a place that may mean the red flag asked about ("my bum is
+    numb") is asked about (``clarify``)."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_intent_name("VolunteerSymptomIntent")(handler_input))
@@ -268,9 +266,9 @@ class VolunteerSymptomHandler(AbstractRequestHandler):
             return continue_after(handler_input, Speech(t).say("symptom_no_match"), guide=True)
         words = raw_value(handler_input, "symptom") or ""
         q = turn.question
-        if q is not None and q.follows and turn.offer is None and not turn.salvaged and WORSE.search(words):
+        said = (finding.id, said_detail(finding, words))
+        if q is not None and said in q.yes_if_said and turn.offer is None and not turn.salvaged:
             return answer(handler_input, YES)
-        flag = clarify_target(turn, finding.id)
-        if flag is not None:  # "my bum is numb" to the bladder question: between the legs, or the buttocks?
-            return clarify(handler_input, flag, finding.id)
+        if clarify_target(turn, finding.id) is not None:  # "my bum is numb" to the bladder question: which?
+            return clarify(handler_input, finding.id)
         return volunteer(handler_input, [finding.id], words)
